@@ -1,0 +1,83 @@
+# Roundtable: one non-recursive Makefile.
+#   make            build build/roundtable
+#   make run        install what is missing, build, create ./var with the demo, serve :8080
+#   make test       install test tools, build with ASan+UBSan, run every test suite
+#   make bench      run the benchmarks in bench/ (results printed, never asserted)
+#   make SANITIZE=address,undefined   sanitized build into build/san/
+
+PKGS      := libwebsockets sqlite3 jansson libsodium libmarkdown libgit2
+CC        ?= cc
+SANITIZE  ?=
+ifeq ($(SANITIZE),)
+BUILD     := build
+SANFLAGS  :=
+else
+BUILD     := build/san
+SANFLAGS  := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+VERSION   := 0.1.0
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Werror \
+             -Idaemon -Istorage -I$(BUILD)/gen $(PKG_CFLAGS) $(SANFLAGS) -MMD -MP \
+             -DRT_VERSION='"$(VERSION)"' -DRT_WEB_DIR='"$(CURDIR)/web"'
+LDFLAGS   += $(SANFLAGS)
+LDLIBS    += $(PKG_LIBS) -lpthread
+
+DAEMON_SRC  := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+STORAGE_SRC := $(wildcard storage/*.c)
+SCHEMA      := $(sort $(wildcard storage/schema/*.sql))
+LIB_OBJ     := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC) $(STORAGE_SRC)) $(BUILD)/gen/schema.o
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+all: $(BUILD)/roundtable
+
+$(BUILD)/roundtable: $(BUILD)/daemon/main.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c | $(BUILD)/gen/schema.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The migrations are compiled in: each storage/schema/NNN-name.sql becomes one string.
+$(BUILD)/gen/schema.c: $(SCHEMA) tools/embed-schema.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-schema.sh $(SCHEMA) > $@
+
+$(BUILD)/gen/schema.o: $(BUILD)/gen/schema.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+units: $(UNIT_BIN)
+
+deps:
+	@sh tools/deps.sh build
+
+test-deps:
+	@sh tools/deps.sh test
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@if [ ! -f var/roundtable.db ]; then ./build/roundtable demo --data var; fi
+	./build/roundtable serve --data var --listen 127.0.0.1:8080
+
+test: test-deps
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined all units
+	@sh tests/run.sh build/san
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh
+
+clean:
+	rm -rf build
+
+.PHONY: all units deps test-deps run test bench clean
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,40 @@
+/*
+ * auth.h: signing in and out. Passwords are argon2id hashes
+ * (crypto_pwhash_str, INTERACTIVE limits) checked on a worker thread so a
+ * sign-in never stalls other members. Session tokens are 256 random bits;
+ * only their SHA-256 is stored, with an expiry. Failed sign-ins are rate
+ * limited per account and per address.
+ */
+#ifndef RT_AUTH_H
+#define RT_AUTH_H
+
+#include "dispatch.h"
+
+#define SESSION_SECONDS (30L * 24 * 3600)
+#define PASSWORD_MIN 8
+#define PASSWORD_MAX 1024
+#define SESSION_COOKIE "rt_session"
+
+int auth_login(struct req *r);
+int auth_resume(struct req *r);
+int auth_logout(struct req *r);
+int auth_whoami(struct req *r);
+int auth_accept_invite(struct req *r);
+
+/* HTTP: POST /api/session with the body gathered in s->http_body. Sets the
+ * session's HTTP response now or when the hash is checked (then asks for a
+ * write). */
+void auth_http_login(struct session *s);
+/* HTTP: DELETE /api/session with the cookie header value. */
+void auth_http_logout(struct session *s, const char *cookie);
+/* Signs a new WebSocket connection in from its Cookie header, if valid. */
+void auth_from_cookie(struct session *s, const char *cookie);
+
+/* Prepares the dummy hash used for unknown emails (call once at start-up). */
+void auth_init(void);
+
+/* Hashes a password with argon2id (blocking: for the command line).
+ * Returns RT_OK or RT_EBADREQ (too short/long) or RT_EINTERNAL. */
+int auth_hash_password(char out[128], const char *password);
+
+#endif

@@ -1,0 +1,342 @@
+/*
+ * dispatch.c: parse, check, run, commit, reply, fan out (see dispatch.h).
+ */
+#include "dispatch.h"
+#include "db.h"
+#include "events.h"
+#include "frame.h"
+#include "ops.h"
+#include "rt.h"
+#include "server.h"
+#include "session.h"
+#include "store_events.h"
+#include "store_members.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_MAX 128
+
+const struct op *dispatch_find(const char *name)
+{
+	for (const struct op *op = rt_ops; op->name; op++)
+		if (strcmp(op->name, name) == 0)
+			return op;
+	return NULL;
+}
+
+int req_fail(struct req *r, int err, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	r->err = err;
+	r->field = field;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof r->msg, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int req_require_member(struct req *r, int64_t coalition_id, unsigned roles)
+{
+	unsigned have = 0;
+	int err = store_membership_roles(r->srv->db, coalition_id, r->member_id, &have);
+	if (err == RT_ENOTFOUND)
+		return req_fail(r, RT_ENOTFOUND, "coalition", "no such coalition, or you are not a member of it");
+	if (err)
+		return req_fail(r, err, NULL, "could not read your membership");
+	r->coalition_id = coalition_id;
+	r->roles = have;
+	if (roles && !(have & roles)) {
+		char *names = json_dumps(roles_to_json(roles), JSON_COMPACT | JSON_ENCODE_ANY);
+		req_fail(r, RT_EFORBIDDEN, NULL, "this needs one of the roles %s", names ? names : "?");
+		free(names);
+		return RT_EFORBIDDEN;
+	}
+	return RT_OK;
+}
+
+int req_event(struct req *r, int64_t coalition_id, const char *type, int audience,
+              int64_t audience_member, int64_t actor, json_t *payload)
+{
+	struct event_row ev = { .coalition_id = coalition_id, .type = type, .audience = audience,
+	                        .audience_member = audience_member, .actor = actor };
+	struct pending_event *pe = NULL;
+	char *text = NULL, slug[128];
+	int err = RT_EINTERNAL;
+
+	if (!payload || !(text = json_dumps(payload, JSON_COMPACT)))
+		goto done;
+	ev.payload = text;
+	if ((err = store_event_append(r->srv->db, &ev)) != RT_OK ||
+	    (err = store_coalition_slug(r->srv->db, coalition_id, slug, sizeof slug)) != RT_OK)
+		goto done;
+	err = RT_EINTERNAL;
+	if (!(pe = calloc(1, sizeof *pe)) || !(pe->frame = server_event_frame(slug, type, ev.seq, text)))
+		goto done;
+	pe->coalition_id = coalition_id;
+	pe->seq = ev.seq;
+	pe->audience = audience;
+	pe->audience_member = audience_member;
+	if (strcmp(type, "member.updated") == 0) {
+		json_t *m = json_object_get(payload, "member");
+		pe->member_updated = json_integer_value(json_object_get(m, "id"));
+		roles_from_json(&pe->roles_updated, json_object_get(m, "roles"));
+	}
+	*r->events_tail = pe;
+	r->events_tail = &pe->next;
+	pe = NULL;
+	err = RT_OK;
+done:
+	if (err)
+		req_fail(r, err, NULL, "could not record the change");
+	if (pe)
+		frame_unref(pe->frame);
+	free(pe);
+	free(text);
+	json_decref(payload);
+	return err;
+}
+
+static const char *type_name(int t)
+{
+	switch (t) {
+	case A_STR: return "a string";
+	case A_INT: return "an integer";
+	case A_BOOL: return "true or false";
+	case A_ARR: return "an array";
+	case A_OBJ: return "an object";
+	case A_NUM: return "a number";
+	}
+	return "a value";
+}
+
+static int type_ok(int t, const json_t *v)
+{
+	switch (t) {
+	case A_STR: return json_is_string(v);
+	case A_INT: return json_is_integer(v);
+	case A_BOOL: return json_is_boolean(v);
+	case A_ARR: return json_is_array(v);
+	case A_OBJ: return json_is_object(v);
+	case A_NUM: return json_is_number(v);
+	}
+	return 1;
+}
+
+/* Checks args against the op's spec: no unknown names, types, required, sizes. */
+static int check_args(struct req *r, const struct op *op)
+{
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(r->args, name, v) {
+		const struct arg_spec *a = NULL;
+		for (int i = 0; i < MAX_ARGS && op->args[i].name; i++)
+			if (strcmp(op->args[i].name, name) == 0)
+				a = &op->args[i];
+		if (!a)
+			return req_fail(r, RT_EBADREQ, NULL, "%s takes no argument named '%.64s'", op->name, name);
+		if (json_is_null(v) && !a->required)
+			continue; /* null means absent for optional arguments */
+		if (!type_ok(a->type, v))
+			return req_fail(r, RT_EBADREQ, a->name, "%s must be %s", a->name, type_name(a->type));
+		if (a->type == A_STR && a->max && json_string_length(v) > a->max)
+			return req_fail(r, RT_ETOOLARGE, a->name, "%s is longer than %zu bytes", a->name, a->max);
+		if (a->type == A_STR && !rt_text_ok(json_string_value(v)))
+			return req_fail(r, RT_EBADREQ, a->name, "%s contains control characters", a->name);
+		if (a->type == A_ARR && a->max && json_array_size(v) > a->max)
+			return req_fail(r, RT_ETOOLARGE, a->name, "%s has more than %zu items", a->name, a->max);
+		if (a->type == A_INT && json_integer_value(v) < 0)
+			return req_fail(r, RT_EBADREQ, a->name, "%s must not be negative", a->name);
+		if (a->type == A_INT && a->max && json_integer_value(v) > (json_int_t)a->max)
+			return req_fail(r, RT_EBADREQ, a->name, "%s must be at most %zu", a->name, a->max);
+	}
+	for (int i = 0; i < MAX_ARGS && op->args[i].name; i++) {
+		v = json_object_get(r->args, op->args[i].name);
+		if (op->args[i].required && (!v || json_is_null(v)))
+			return req_fail(r, RT_EBADREQ, op->args[i].name, "%s is required", op->args[i].name);
+	}
+	return RT_OK;
+}
+
+static void req_free(struct req *r)
+{
+	events_free_pending(r->events);
+	json_decref(r->data);
+	json_decref(r->err_data);
+	json_decref(r->id);
+	json_decref(r->args);
+	session_unref(r->sess);
+	free(r->key);
+	free(r);
+}
+
+void dispatch_request(struct session *s, json_t *id, const char *opname, json_t *args, const char *key)
+{
+	struct req *r = calloc(1, sizeof *r);
+	const struct op *op;
+	char *stored = NULL;
+	int err;
+
+	if (!r) {
+		session_reply_err(s, id, RT_EINTERNAL, "out of memory", NULL, NULL);
+		return;
+	}
+	r->srv = s->srv;
+	r->sess = session_ref(s);
+	r->id = json_incref(id);
+	r->args = args ? json_incref(args) : json_object();
+	r->member_id = s->member_id;
+	r->is_admin = s->is_admin;
+	r->events_tail = &r->events;
+	s->srv->n_requests++;
+
+	if (!(op = dispatch_find(opname))) {
+		req_fail(r, RT_EBADREQ, "op", "unknown op '%.64s'", opname);
+		goto finish;
+	}
+	r->op = op->name;
+	r->write = (op->flags & OP_WRITE) != 0;
+	if ((op->flags & OP_AUTH) && !r->member_id) {
+		req_fail(r, RT_EUNAUTH, NULL, "sign in first");
+		goto finish;
+	}
+	if (check_args(r, op) != RT_OK)
+		goto finish;
+	if ((op->flags & OP_ADMIN) && !r->is_admin) {
+		req_fail(r, RT_EFORBIDDEN, NULL, "only a server administrator may do this");
+		goto finish;
+	}
+	if (key && r->write && r->member_id) {
+		if (strlen(key) > KEY_MAX || !*key) {
+			req_fail(r, RT_EBADREQ, "key", "key must be 1 to %d bytes", KEY_MAX);
+			goto finish;
+		}
+		r->key = strdup(key);
+	}
+	if (op->flags & OP_NOTXN) {
+		err = op->fn(r);
+		if (err == RT_PENDING)
+			return; /* the background job owns r now and calls dispatch_finish */
+		r->err = err;
+		goto finish;
+	}
+	if (db_begin(s->srv->db, r->write) != RT_OK) {
+		req_fail(r, RT_EINTERNAL, NULL, "the database is unavailable");
+		goto finish;
+	}
+	r->in_txn = 1;
+	if (r->key) {
+		if (store_idem_get(s->srv->db, r->member_id, r->key, &stored) != RT_OK) {
+			req_fail(r, RT_EINTERNAL, NULL, "could not read the key");
+			goto finish;
+		}
+		if (stored) { /* a retry: the first reply again, nothing changes */
+			r->data = json_loads(stored, 0, NULL);
+			free(stored);
+			free(r->key);
+			r->key = NULL;
+			r->replayed = 1;
+			goto finish;
+		}
+	}
+	if (op->flags & OP_MEMBER) {
+		int64_t cid;
+		const char *slug = json_string_value(json_object_get(r->args, "coalition"));
+		if (!slug || store_coalition_id(s->srv->db, slug, &cid) != RT_OK) {
+			req_fail(r, RT_ENOTFOUND, "coalition", "no such coalition, or you are not a member of it");
+			goto finish;
+		}
+		if (req_require_member(r, cid, op->roles) != RT_OK)
+			goto finish;
+	}
+	r->err = op->fn(r);
+finish:
+	dispatch_finish(r);
+}
+
+void dispatch_finish(struct req *r)
+{
+	struct session *s = r->sess;
+	struct db *db = r->srv->db;
+
+	if (r->in_txn) {
+		if (r->err == RT_OK && r->key) {
+			char *text = json_dumps(r->data ? r->data : json_object(), JSON_COMPACT);
+			if (!text || store_idem_put(db, r->member_id, r->key, r->op, text) != RT_OK)
+				req_fail(r, RT_EINTERNAL, NULL, "could not record the key");
+			free(text);
+		}
+		if (r->err == RT_OK && !r->replayed && r->write) {
+			if (db_commit(db) != RT_OK)
+				req_fail(r, RT_EINTERNAL, NULL, "the change could not be saved");
+		} else {
+			db_rollback(db);
+		}
+		r->in_txn = 0;
+	}
+	if (r->err != RT_OK) {
+		if (!s->closed)
+			session_reply_err(s, r->id, r->err, r->msg, r->field, r->err_data);
+		r->err_data = NULL;
+		goto done;
+	}
+	if (!s->closed) {
+		session_reply_ok(s, r->id, r->data);
+		r->data = NULL;
+		if (r->sign_in)
+			session_sign_in(s, r->sign_in > 0 ? r->sign_in_member : 0,
+			                r->sign_in > 0 ? store_member_is_admin(db, r->sign_in_member) : 0,
+			                r->sign_in > 0 ? r->sign_in_token : NULL);
+		if (r->subscribe_coalition)
+			events_subscribe(s, r->subscribe_coalition, r->roles, r->subscribe_since);
+	}
+	for (struct pending_event *ev = r->events; ev; ev = ev->next)
+		events_publish(r->srv, ev);
+	if (r->sign_in < 0 && r->sign_in_member)
+		server_end_session(r->srv, r->sign_in_token);
+done:
+	req_free(r);
+}
+
+void dispatch_message(struct session *s, const char *text, size_t len)
+{
+	json_error_t jerr;
+	json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *id, *op, *args, *key;
+
+	if (!msg) {
+		session_reply_err(s, NULL, RT_EBADREQ, "the message is not valid JSON", NULL, NULL);
+		return;
+	}
+	if (!json_is_object(msg)) {
+		session_reply_err(s, NULL, RT_EBADREQ, "the message must be a JSON object", NULL, NULL);
+		goto done;
+	}
+	id = json_object_get(msg, "id");
+	op = json_object_get(msg, "op");
+	args = json_object_get(msg, "args");
+	key = json_object_get(msg, "key");
+	if (id && !json_is_integer(id) && !json_is_string(id) && !json_is_null(id)) {
+		session_reply_err(s, NULL, RT_EBADREQ, "id must be an integer or a string", "id", NULL);
+		goto done;
+	}
+	if (!json_is_string(op)) {
+		session_reply_err(s, id, RT_EBADREQ, "op must be a string naming an operation", "op", NULL);
+		goto done;
+	}
+	if (args && !json_is_object(args) && !json_is_null(args)) {
+		session_reply_err(s, id, RT_EBADREQ, "args must be an object", "args", NULL);
+		goto done;
+	}
+	if (key && !json_is_string(key) && !json_is_null(key)) {
+		session_reply_err(s, id, RT_EBADREQ, "key must be a string", "key", NULL);
+		goto done;
+	}
+	dispatch_request(s, id, json_string_value(op), json_is_object(args) ? args : NULL,
+	                 json_string_value(key));
+done:
+	json_decref(msg);
+}

@@ -1,0 +1,110 @@
+/*
+ * dispatch.h: from one parsed request to one reply. The op table names every
+ * operation with its handler, the checks it needs (signed in, server admin,
+ * member of the coalition named by the `coalition` argument, roles, writes)
+ * and its arguments' types and lengths. dispatch checks all of that in one
+ * place, opens one transaction, runs the handler, and on success commits, then
+ * sends the reply and fans out the events the handler appended.
+ */
+#ifndef RT_DISPATCH_H
+#define RT_DISPATCH_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store_events.h"
+
+struct session;
+struct server;
+struct pending_event;
+
+enum op_flags {
+	OP_AUTH = 1 << 0,   /* needs a signed-in connection */
+	OP_WRITE = 1 << 1,  /* changes data: write transaction, idempotency key */
+	OP_ADMIN = 1 << 2,  /* server administrators only */
+	OP_MEMBER = 1 << 3, /* args.coalition must name a coalition the caller belongs to */
+	OP_NOTXN = 1 << 4   /* the handler manages its own transactions (async work) */
+};
+
+enum arg_type { A_STR = 1, A_INT, A_BOOL, A_ARR, A_OBJ, A_NUM, A_ANY };
+
+struct arg_spec {
+	const char *name;
+	int type;
+	int required;
+	size_t max; /* A_STR: bytes; A_ARR: elements; A_INT: largest value (0: any) */
+};
+
+#define MAX_ARGS 16
+
+/* One request being handled. The handler reads args, fills data or fails with
+ * req_fail, and appends its events with req_event. */
+struct req {
+	struct server *srv;
+	struct session *sess;   /* borrowed; NULL for internal callers */
+	const char *op;
+	json_t *id;             /* borrowed */
+	json_t *args;           /* borrowed */
+	int64_t member_id;      /* 0 when not signed in */
+	int is_admin;
+	int64_t coalition_id;   /* resolved for OP_MEMBER ops */
+	unsigned roles;         /* the caller's roles in that coalition */
+
+	json_t *data;           /* reply data, owned */
+	int err;
+	char msg[256];
+	const char *field;
+	json_t *err_data;       /* owned */
+
+	struct pending_event *events, **events_tail;
+
+	char *key;              /* idempotency key, owned */
+	int write;              /* the op changes data */
+	int in_txn;             /* a transaction is open */
+	int replayed;           /* data is a stored first reply */
+
+	/* effects on the connection, applied after a successful commit */
+	int64_t subscribe_coalition, subscribe_since;
+	int sign_in;            /* 1 sign in as sign_in_member, -1 sign out */
+	int64_t sign_in_member;
+	unsigned char sign_in_token[32];
+};
+
+typedef int (*op_handler)(struct req *r);
+
+struct op {
+	const char *name;
+	op_handler fn;
+	unsigned flags;
+	unsigned roles; /* with OP_MEMBER: any of these roles (0: any member) */
+	struct arg_spec args[MAX_ARGS];
+};
+
+/* Handles one complete text message of a session. */
+void dispatch_message(struct session *s, const char *text, size_t len);
+/* Handles an already parsed request (used by dispatch_message and tests).
+ * Steals nothing. */
+void dispatch_request(struct session *s, json_t *id, const char *op, json_t *args, const char *key);
+
+/* Fails the request: sets code, message (printf format) and field; returns err. */
+int req_fail(struct req *r, int err, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Appends an event to the coalition's log inside the transaction and queues
+ * it for fan-out after the commit. payload is stolen. Returns RT_OK or an error. */
+int req_event(struct req *r, int64_t coalition_id, const char *type, int audience,
+              int64_t audience_member, int64_t actor, json_t *payload);
+/* Checks the caller belongs to the coalition with one of roles (0: any);
+ * sets r->roles. RT_ENOTFOUND for non-members (existence is not revealed),
+ * RT_EFORBIDDEN for a missing role; the failure is recorded in r. */
+int req_require_member(struct req *r, int64_t coalition_id, unsigned roles);
+
+/* Runs the commit-and-reply half of dispatch for a request whose handler
+ * finished asynchronously: commits or rolls back, replies, fans out, applies
+ * connection effects, frees r's contents. */
+void dispatch_finish(struct req *r);
+
+/* Looks an op up by name (NULL if unknown). */
+const struct op *dispatch_find(const char *name);
+
+#endif

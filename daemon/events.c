@@ -1,0 +1,173 @@
+/*
+ * events.c: rooms and fan-out (see events.h).
+ */
+#include "events.h"
+#include "frame.h"
+#include "rt.h"
+#include "server.h"
+#include "session.h"
+#include "store_events.h"
+#include "store_members.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Replays at most this many events per subscribe; the reply's `more` tells the
+ * client to subscribe again from the last seq it saw. */
+#define REPLAY_MAX 5000
+
+struct room {
+	int64_t coalition_id;
+	struct session **subs;
+	size_t n, cap;
+	struct room *next;
+};
+
+static struct room *rooms; /* few coalitions per server: a list is enough */
+
+static struct room *room_get(int64_t coalition_id, int create)
+{
+	struct room *r;
+	for (r = rooms; r; r = r->next)
+		if (r->coalition_id == coalition_id)
+			return r;
+	if (!create || !(r = calloc(1, sizeof *r)))
+		return NULL;
+	r->coalition_id = coalition_id;
+	r->next = rooms;
+	rooms = r;
+	return r;
+}
+
+static struct sub *sub_of(struct session *s, struct room *r)
+{
+	for (size_t i = 0; i < s->n_subs; i++)
+		if (s->subs[i].room == r)
+			return &s->subs[i];
+	return NULL;
+}
+
+static void room_remove(struct room *r, size_t idx)
+{
+	struct session *moved;
+	r->subs[idx] = r->subs[--r->n];
+	if (idx < r->n && (moved = r->subs[idx]) != NULL)
+		sub_of(moved, r)->idx = idx;
+}
+
+struct replay_ctx {
+	struct session *s;
+	const char *slug;
+};
+
+/* Builds the wire form of a stored event and queues it for one session. */
+static void replay_one(const struct event_row *ev, void *ud)
+{
+	struct replay_ctx *c = ud;
+	struct frame *f = server_event_frame(c->slug, ev->type, ev->seq, ev->payload);
+	session_send(c->s, f);
+	frame_unref(f);
+}
+
+int events_subscribe(struct session *s, int64_t coalition_id, unsigned roles, int64_t since)
+{
+	struct room *r = room_get(coalition_id, 1);
+	struct sub *sub;
+	char slug[128];
+	struct replay_ctx c = { s, slug };
+	int n;
+
+	if (!r || store_coalition_slug(s->srv->db, coalition_id, slug, sizeof slug) != RT_OK)
+		return RT_EINTERNAL;
+	n = store_events_since(s->srv->db, coalition_id, since, s->member_id, roles, REPLAY_MAX,
+	                       replay_one, &c);
+	if (n < 0)
+		return n;
+	if ((sub = sub_of(s, r)) != NULL) { /* already following: refresh */
+		sub->roles = roles;
+		return n;
+	}
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct session **subs = realloc(r->subs, cap * sizeof *subs);
+		if (!subs)
+			return RT_EINTERNAL;
+		r->subs = subs;
+		r->cap = cap;
+	}
+	sub = realloc(s->subs, (s->n_subs + 1) * sizeof *sub);
+	if (!sub)
+		return RT_EINTERNAL;
+	s->subs = sub;
+	s->subs[s->n_subs++] = (struct sub){ .room = r, .idx = r->n, .roles = roles,
+	                                     .coalition_id = coalition_id };
+	r->subs[r->n++] = s;
+	return n;
+}
+
+void events_unsubscribe_all(struct session *s)
+{
+	for (size_t i = 0; i < s->n_subs; i++)
+		room_remove(s->subs[i].room, s->subs[i].idx);
+	free(s->subs);
+	s->subs = NULL;
+	s->n_subs = 0;
+}
+
+static int may_see(const struct pending_event *ev, const struct session *s, unsigned roles)
+{
+	switch (ev->audience) {
+	case AUD_ALL:
+		return 1;
+	case AUD_CONVENERS:
+		return (roles & ROLE_CONVENER) != 0;
+	case AUD_MEMBER:
+		return s->member_id == ev->audience_member;
+	}
+	return 0;
+}
+
+void events_publish(struct server *srv, const struct pending_event *ev)
+{
+	struct room *r = room_get(ev->coalition_id, 0);
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		struct session *s = r->subs[i];
+		struct sub *sub = sub_of(s, r);
+		/* A member's new roles change what they may see from now on. */
+		if (ev->member_updated && s->member_id == ev->member_updated)
+			sub->roles = ev->roles_updated;
+		if (may_see(ev, s, sub->roles)) {
+			session_send(s, ev->frame);
+			server_count_fanout(srv);
+		}
+	}
+}
+
+void events_free_pending(struct pending_event *list)
+{
+	while (list) {
+		struct pending_event *next = list->next;
+		frame_unref(list->frame);
+		free(list);
+		list = next;
+	}
+}
+
+void events_shutdown(void)
+{
+	while (rooms) {
+		struct room *next = rooms->next;
+		free(rooms->subs);
+		free(rooms);
+		rooms = next;
+	}
+}
+
+size_t events_room_size(int64_t coalition_id)
+{
+	struct room *r = room_get(coalition_id, 0);
+	return r ? r->n : 0;
+}

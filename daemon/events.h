@@ -1,0 +1,44 @@
+/*
+ * events.h: live fan-out of coalition events. A room per coalition holds its
+ * subscribed sessions in an array (O(1) join and leave). An event committed
+ * by a request is serialized and framed once; every subscriber allowed to see
+ * it gets a reference to the same frame in its queue.
+ */
+#ifndef RT_EVENTS_H
+#define RT_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct session;
+struct server;
+struct frame;
+
+/* An event appended inside a request's transaction and waiting for its
+ * commit: then it is fanned out; after a rollback it is dropped. */
+struct pending_event {
+	int64_t coalition_id, seq;
+	int audience;
+	int64_t audience_member;
+	int64_t member_updated;  /* member.updated: whose roles changed */
+	unsigned roles_updated;
+	struct frame *frame;
+	struct pending_event *next;
+};
+
+/* Sends the session the events of the coalition after `since` that it may see
+ * (oldest first), then adds it to the room for live events. Returns the
+ * number replayed or an rt_err. */
+int events_subscribe(struct session *s, int64_t coalition_id, unsigned roles, int64_t since);
+/* Leaves every room. */
+void events_unsubscribe_all(struct session *s);
+/* Delivers a committed event to the room's subscribers that may see it. */
+void events_publish(struct server *srv, const struct pending_event *ev);
+/* Frees a list of pending events. */
+void events_free_pending(struct pending_event *list);
+/* Frees every room (at shutdown). */
+void events_shutdown(void);
+/* How many sessions follow a coalition (for metrics and tests). */
+size_t events_room_size(int64_t coalition_id);
+
+#endif

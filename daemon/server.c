@@ -1,0 +1,500 @@
+/*
+ * server.c: the libwebsockets listener (see server.h).
+ *
+ * One callback serves both protocols: "http" (static files of web/, /healthz,
+ * /metrics, /api/session) and "roundtable.v1" (the JSON protocol). The
+ * per-connection data holds one pointer to a transport-free struct session.
+ * The Origin of an upgrade is checked in LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION;
+ * LWS_CALLBACK_HTTP_CONFIRM_UPGRADE is deliberately not handled (lws 4.1.6 has
+ * a use-after-free on that path).
+ */
+#include "server.h"
+#include "auth.h"
+#include "db.h"
+#include "dispatch.h"
+#include "events.h"
+#include "frame.h"
+#include "rt.h"
+#include "session.h"
+#include "workers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HTTP_BODY_MAX (16 * 1024)
+
+static const char security_headers[] =
+	"Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
+	"img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+	"base-uri 'none'; form-action 'self'\r\n"
+	"X-Content-Type-Options: nosniff\r\n"
+	"X-Frame-Options: DENY\r\n"
+	"Referrer-Policy: no-referrer\r\n"
+	"Cache-Control: no-cache\r\n";
+
+struct pss {
+	struct session *s;
+	char cookie_token[160]; /* the Cookie header seen at the upgrade */
+};
+
+static struct server server; /* one per process */
+static volatile sig_atomic_t stopping;
+
+/* --- sessions and counters ------------------------------------------------ */
+
+void server_link_session(struct server *srv, struct session *s)
+{
+	s->next = srv->sessions;
+	if (srv->sessions)
+		srv->sessions->prev = s;
+	srv->sessions = s;
+}
+
+void server_unlink_session(struct server *srv, struct session *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else if (srv->sessions == s)
+		srv->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->prev = s->next = NULL;
+}
+
+void server_count_drop(struct server *srv)
+{
+	srv->n_drops++;
+}
+
+void server_count_fanout(struct server *srv)
+{
+	srv->n_fanout++;
+}
+
+void server_wake(struct server *srv)
+{
+	if (srv->ctx)
+		lws_cancel_service(srv->ctx);
+}
+
+void server_end_session(struct server *srv, const unsigned char token_hash[32])
+{
+	for (struct session *s = srv->sessions; s; s = s->next) {
+		if (s->is_http || !s->has_token || memcmp(s->token_hash, token_hash, 32) != 0)
+			continue;
+		session_sign_in(s, 0, 0, NULL);
+		session_send_json(s, json_pack("{s:s, s:{}}", "event", "session.ended", "data"));
+	}
+}
+
+struct frame *server_event_frame(const char *slug, const char *type, int64_t seq, const char *payload)
+{
+	size_t n = strlen(slug) + strlen(type) + strlen(payload) + 96;
+	char *text = malloc(n);
+	struct frame *f = NULL;
+	int len;
+	if (!text)
+		return NULL;
+	len = snprintf(text, n, "{\"event\":\"%s\",\"coalition\":\"%s\",\"seq\":%lld,\"data\":%s}",
+	               type, slug, (long long)seq, payload);
+	if (len > 0 && (size_t)len < n)
+		f = frame_text(text, (size_t)len);
+	free(text);
+	return f;
+}
+
+/* --- origins --------------------------------------------------------------- */
+
+static void allow_origin(struct server *srv, const char *fmt, const char *host, int port)
+{
+	if (srv->n_allowed >= MAX_ORIGINS + 2)
+		return;
+	snprintf(srv->allowed[srv->n_allowed], sizeof srv->allowed[0], fmt, host, port);
+	srv->n_allowed++;
+}
+
+int server_origin_allowed(const struct server *srv, const char *origin)
+{
+	for (int i = 0; i < srv->n_allowed; i++)
+		if (strcmp(srv->allowed[i], origin) == 0)
+			return 1;
+	return 0;
+}
+
+/* --- HTTP ------------------------------------------------------------------ */
+
+/* Sends a whole small response. Returns what the callback should return. */
+static int http_send(struct lws *wsi, int status, const char *ctype, const char *extra,
+                     const char *body, size_t len)
+{
+	unsigned char buf[LWS_PRE + 4096], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+	size_t sl = strlen(security_headers), el = extra ? strlen(extra) : 0;
+
+	if (lws_add_http_header_status(wsi, (unsigned)status, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, (const unsigned char *)ctype,
+	                                 (int)strlen(ctype), &p, end) ||
+	    lws_add_http_header_content_length(wsi, len, &p, end))
+		return -1;
+	if ((size_t)(end - p) < sl + el + 8)
+		return -1;
+	memcpy(p, security_headers, sl);
+	p += sl;
+	if (el) {
+		memcpy(p, extra, el);
+		p += el;
+	}
+	if (lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	if (len && lws_write(wsi, (unsigned char *)(uintptr_t)body, len, LWS_WRITE_HTTP_FINAL) != (int)len)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int http_text(struct lws *wsi, int status, const char *text)
+{
+	return http_send(wsi, status, "text/plain; charset=utf-8", NULL, text, strlen(text));
+}
+
+static const char *mime_of(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	static const struct { const char *ext, *mime; } types[] = {
+		{ ".html", "text/html; charset=utf-8" }, { ".js", "text/javascript; charset=utf-8" },
+		{ ".mjs", "text/javascript; charset=utf-8" }, { ".css", "text/css; charset=utf-8" },
+		{ ".json", "application/json" }, { ".svg", "image/svg+xml" }, { ".png", "image/png" },
+		{ ".ico", "image/x-icon" }, { ".webmanifest", "application/manifest+json" },
+		{ ".txt", "text/plain; charset=utf-8" },
+	};
+	for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(dot, types[i].ext) == 0)
+			return types[i].mime;
+	return NULL;
+}
+
+/* Serves a file of web/, refusing anything but plain relative names. */
+static int serve_static(struct lws *wsi, const char *uri)
+{
+	char path[1024];
+	const char *mime;
+	struct stat st;
+
+	if (strcmp(uri, "/") == 0)
+		uri = "/index.html";
+	for (const char *p = uri; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '/' || *p == '.' || *p == '-' || *p == '_'))
+			return http_text(wsi, 404, "not found\n");
+	if (strstr(uri, "..") || strstr(uri, "//") || !(mime = mime_of(uri)) ||
+	    snprintf(path, sizeof path, "%s%s", server.cfg.web_dir, uri) >= (int)sizeof path ||
+	    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return http_text(wsi, 404, "not found\n");
+	int n = lws_serve_http_file(wsi, path, mime, security_headers, (int)strlen(security_headers));
+	if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+		return -1;
+	return 0;
+}
+
+static int serve_metrics(struct lws *wsi)
+{
+	char body[2048];
+	size_t conns = 0;
+	for (struct session *s = server.sessions; s; s = s->next)
+		conns += !s->is_http;
+	int n = snprintf(body, sizeof body,
+		"# HELP roundtable_connections Open WebSocket connections.\n"
+		"# TYPE roundtable_connections gauge\nroundtable_connections %zu\n"
+		"# HELP roundtable_requests_total Protocol requests handled.\n"
+		"# TYPE roundtable_requests_total counter\nroundtable_requests_total %llu\n"
+		"# HELP roundtable_events_fanned_out_total Event deliveries queued to subscribers.\n"
+		"# TYPE roundtable_events_fanned_out_total counter\nroundtable_events_fanned_out_total %llu\n"
+		"# HELP roundtable_queue_drops_total Clients cut off for not reading their events.\n"
+		"# TYPE roundtable_queue_drops_total counter\nroundtable_queue_drops_total %llu\n"
+		"# HELP roundtable_login_failures_total Failed sign-ins.\n"
+		"# TYPE roundtable_login_failures_total counter\nroundtable_login_failures_total %llu\n",
+		conns, (unsigned long long)server.n_requests, (unsigned long long)server.n_fanout,
+		(unsigned long long)server.n_drops, (unsigned long long)server.n_login_failures);
+	return http_send(wsi, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, body, (size_t)n);
+}
+
+static struct session *http_session(struct pss *pss, struct lws *wsi)
+{
+	if (!pss->s)
+		pss->s = session_new(&server, wsi, 1);
+	return pss->s;
+}
+
+static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
+{
+	int is_post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+	int is_delete = lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0;
+	int is_get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+	struct session *s;
+
+	if (strcmp(uri, "/api/session") == 0) {
+		if (!(s = http_session(pss, wsi)))
+			return -1;
+		free(s->http_body);
+		s->http_body = NULL;
+		s->http_body_len = 0;
+		s->http_resp_ready = 0;
+		if (is_post) {
+			s->http_method = 1;
+			return 0; /* wait for the body */
+		}
+		if (is_delete) {
+			char cookie[512] = "";
+			lws_hdr_copy(wsi, cookie, sizeof cookie, WSI_TOKEN_HTTP_COOKIE);
+			auth_http_logout(s, cookie);
+			return 0; /* answered in HTTP_WRITEABLE */
+		}
+		return http_text(wsi, 405, "use POST to sign in, DELETE to sign out\n");
+	}
+	if (!is_get)
+		return http_text(wsi, 405, "method not allowed\n");
+	if (strcmp(uri, "/healthz") == 0)
+		return http_text(wsi, 200, "ok\n");
+	if (strcmp(uri, "/metrics") == 0)
+		return serve_metrics(wsi);
+	return serve_static(wsi, uri);
+}
+
+static int http_writeable(struct lws *wsi, struct pss *pss)
+{
+	struct session *s = pss->s;
+	const char *body;
+	if (!s || !s->http_resp_ready)
+		return 0;
+	s->http_resp_ready = 0;
+	body = s->http_resp ? s->http_resp : "{}";
+	return http_send(wsi, s->http_status, "application/json", s->http_headers, body, strlen(body));
+}
+
+/* --- the callback ------------------------------------------------------------ */
+
+static int on_receive(struct lws *wsi, struct session *s, const void *in, size_t len)
+{
+	if (lws_is_first_fragment(wsi)) {
+		s->rx_len = 0;
+		s->rx_binary = lws_frame_is_binary(wsi);
+	}
+	if (s->rx_len + len > server.cfg.max_message) {
+		static const char reason[] = "message too large";
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)reason, sizeof reason - 1);
+		return -1;
+	}
+	if (s->rx_len + len + 1 > s->rx_cap) {
+		size_t cap = s->rx_cap ? s->rx_cap : 4096;
+		char *rx;
+		while (cap < s->rx_len + len + 1)
+			cap *= 2;
+		if (!(rx = realloc(s->rx, cap)))
+			return -1;
+		s->rx = rx;
+		s->rx_cap = cap;
+	}
+	memcpy(s->rx + s->rx_len, in, len);
+	s->rx_len += len;
+	if (!lws_is_final_fragment(wsi))
+		return 0;
+	if (s->rx_binary)
+		session_reply_err(s, NULL, RT_EBADREQ, "binary messages are refused; send JSON text", NULL, NULL);
+	else
+		dispatch_message(s, s->rx, s->rx_len);
+	s->rx_len = 0;
+	if (s->rx_cap > 65536) { /* give back the memory of a big message */
+		free(s->rx);
+		s->rx = NULL;
+		s->rx_cap = 0;
+	}
+	return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct pss *pss = user;
+	char origin[256];
+
+	switch (reason) {
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		workers_drain();
+		return 0;
+
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* Absent Origin: a non-browser client. Present: must match exactly. */
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0) {
+			if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) >= (int)sizeof origin ||
+			    lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0 ||
+			    !server_origin_allowed(&server, origin)) {
+				lwsl_notice("refused upgrade from origin %.100s\n", origin);
+				lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
+				return -1;
+			}
+		}
+		if (pss) {
+			pss->cookie_token[0] = '\0';
+			if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) < (int)sizeof pss->cookie_token)
+				lws_hdr_copy(wsi, pss->cookie_token, sizeof pss->cookie_token, WSI_TOKEN_HTTP_COOKIE);
+		}
+		return 0;
+
+	case LWS_CALLBACK_ESTABLISHED:
+		if (!(pss->s = session_new(&server, wsi, 0)))
+			return -1;
+		auth_from_cookie(pss->s, pss->cookie_token);
+		return 0;
+
+	case LWS_CALLBACK_RECEIVE:
+		return pss->s ? on_receive(wsi, pss->s, in, len) : -1;
+
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return pss->s ? session_write(pss->s) : 0;
+
+	case LWS_CALLBACK_CLOSED:
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		if (pss && pss->s) {
+			session_closed(pss->s);
+			pss->s = NULL;
+		}
+		return 0;
+
+	case LWS_CALLBACK_HTTP:
+		return on_http(wsi, pss, (const char *)in);
+
+	case LWS_CALLBACK_HTTP_BODY:
+		if (!pss->s || pss->s->http_body_len + len > HTTP_BODY_MAX)
+			return http_text(wsi, 413, "request body too large\n");
+		{
+			char *b = realloc(pss->s->http_body, pss->s->http_body_len + len + 1);
+			if (!b)
+				return -1;
+			memcpy(b + pss->s->http_body_len, in, len);
+			pss->s->http_body = b;
+			pss->s->http_body_len += len;
+		}
+		return 0;
+
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (pss->s && pss->s->http_method == 1)
+			auth_http_login(pss->s);
+		return 0;
+
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return http_writeable(wsi, pss);
+
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+	{ "http", callback, sizeof(struct pss), 0, 0, NULL, 0 },
+	{ "roundtable.v1", callback, sizeof(struct pss), 65536, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	if (server.ctx)
+		lws_cancel_service(server.ctx);
+}
+
+/* Takes an exclusive lock of the data directory; -1 if another daemon has it. */
+static int lock_data_dir(const char *dir)
+{
+	char path[4096];
+	int fd;
+	snprintf(path, sizeof path, "%s/roundtable.lock", dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		fprintf(stderr, "roundtable: cannot open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr, "roundtable: another roundtable is serving %s\n", dir);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int server_run(const struct server_config *cfg)
+{
+	struct lws_context_creation_info info;
+	struct sigaction sa;
+	char dbpath[4096];
+	int lock_fd = -1, rc = 1;
+
+	memset(&server, 0, sizeof server);
+	server.cfg = *cfg;
+	if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "roundtable: cannot create %s: %s\n", cfg->data_dir, strerror(errno));
+		return 1;
+	}
+	if ((lock_fd = lock_data_dir(cfg->data_dir)) < 0)
+		return 1;
+	snprintf(dbpath, sizeof dbpath, "%s/roundtable.db", cfg->data_dir);
+	if (db_open(&server.db, dbpath) != RT_OK)
+		goto done;
+
+	allow_origin(&server, "http://%s:%d", cfg->host, cfg->port);
+	if (strcmp(cfg->host, "127.0.0.1") == 0)
+		allow_origin(&server, "http://%s:%d", "localhost", cfg->port);
+	if (strcmp(cfg->host, "localhost") == 0)
+		allow_origin(&server, "http://%s:%d", "127.0.0.1", cfg->port);
+	for (int i = 0; i < cfg->n_origins; i++)
+		allow_origin(&server, "%s", cfg->origins[i], 0);
+
+	auth_init();
+	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
+	memset(&info, 0, sizeof info);
+	info.port = cfg->port;
+	info.iface = cfg->host;
+	info.protocols = protocols;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.max_http_header_data = 4096;
+	info.pt_serv_buf_size = 16384;
+	info.timeout_secs = 30;
+	info.vhost_name = "roundtable";
+	if (!(server.ctx = lws_create_context(&info))) {
+		fprintf(stderr, "roundtable: cannot listen on %s:%d\n", cfg->host, cfg->port);
+		goto done;
+	}
+	if (workers_start(&server, 2) != 0) {
+		fprintf(stderr, "roundtable: cannot start worker threads\n");
+		goto done;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	fprintf(stderr, "roundtable %s: serving http://%s:%d (data %s)\n", RT_VERSION, cfg->host, cfg->port,
+	        cfg->data_dir);
+	while (!stopping)
+		if (lws_service(server.ctx, 0) < 0)
+			break;
+	fprintf(stderr, "roundtable: shutting down\n");
+	rc = 0;
+done:
+	workers_stop();
+	if (server.ctx)
+		lws_context_destroy(server.ctx); /* closes every connection: sessions freed */
+	server.ctx = NULL;
+	events_shutdown();
+	db_close(server.db);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return rc;
+}

@@ -1,0 +1,189 @@
+/*
+ * session.c: connections, their outgoing queues and writes (see session.h).
+ *
+ * Writes: the frames waiting for one client are copied into one buffer and
+ * sent with a single lws_write(LWS_WRITE_RAW), because a write costs a system
+ * call whatever its size (shared/NOTES.md). lws keeps what the socket did not
+ * take and calls us back when it drained.
+ */
+#include "session.h"
+#include "events.h"
+#include "frame.h"
+#include "rt.h"
+#include "server.h"
+
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WRITE_BATCH (64 * 1024)
+
+struct session *session_new(struct server *srv, struct lws *wsi, int is_http)
+{
+	struct session *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->refs = 1;
+	s->srv = srv;
+	s->wsi = wsi;
+	s->is_http = is_http;
+	if (wsi)
+		lws_get_peer_simple(wsi, s->peer, sizeof s->peer);
+	server_link_session(srv, s);
+	return s;
+}
+
+struct session *session_ref(struct session *s)
+{
+	s->refs++;
+	return s;
+}
+
+static void queue_clear(struct session *s)
+{
+	while (s->q_len) {
+		frame_unref(s->q[s->q_head]);
+		s->q_head = (s->q_head + 1) % s->q_cap;
+		s->q_len--;
+	}
+	s->q_bytes = 0;
+}
+
+void session_unref(struct session *s)
+{
+	if (!s || --s->refs > 0)
+		return;
+	queue_clear(s);
+	free(s->q);
+	free(s->rx);
+	free(s->subs);
+	free(s->http_body);
+	free(s->http_resp);
+	free(s);
+}
+
+void session_closed(struct session *s)
+{
+	if (s->closed)
+		return;
+	s->closed = 1;
+	s->wsi = NULL;
+	events_unsubscribe_all(s);
+	queue_clear(s);
+	server_unlink_session(s->srv, s);
+	session_unref(s);
+}
+
+static int queue_grow(struct session *s)
+{
+	size_t cap = s->q_cap ? s->q_cap * 2 : 8;
+	struct frame **q = malloc(cap * sizeof *q);
+	if (!q)
+		return -1;
+	for (size_t i = 0; i < s->q_len; i++)
+		q[i] = s->q[(s->q_head + i) % s->q_cap];
+	free(s->q);
+	s->q = q;
+	s->q_head = 0;
+	s->q_cap = cap;
+	return 0;
+}
+
+void session_send(struct session *s, struct frame *f)
+{
+	if (s->closed || s->cut_off || !f)
+		return;
+	if (s->q_len >= SESSION_QUEUE_MAX_FRAMES || s->q_bytes + f->len > SESSION_QUEUE_MAX_BYTES ||
+	    (s->q_len == s->q_cap && queue_grow(s) != 0)) {
+		/* A client that stops reading must not hold the server's memory. */
+		s->cut_off = 1;
+		server_count_drop(s->srv);
+		queue_clear(s);
+		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	s->q[(s->q_head + s->q_len) % s->q_cap] = frame_ref(f);
+	s->q_len++;
+	s->q_bytes += f->len;
+	lws_callback_on_writable(s->wsi);
+}
+
+void session_send_json(struct session *s, json_t *obj)
+{
+	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	struct frame *f = text ? frame_text(text, strlen(text)) : NULL;
+	session_send(s, f);
+	frame_unref(f);
+	free(text);
+	json_decref(obj);
+}
+
+void session_reply_ok(struct session *s, json_t *id, json_t *data)
+{
+	session_send_json(s, json_pack("{s:O?, s:b, s:o}", "id", id, "ok", 1,
+	                                 "data", data ? data : json_object()));
+}
+
+void session_reply_err(struct session *s, json_t *id, int err, const char *message,
+                       const char *field, json_t *data)
+{
+	json_t *e = json_pack("{s:s, s:s}", "code", rt_err_code(err), "message",
+	                      message && *message ? message : rt_err_code(err));
+	if (field)
+		json_object_set_new(e, "field", json_string(field));
+	if (data)
+		json_object_set_new(e, "data", data);
+	session_send_json(s, json_pack("{s:O?, s:b, s:o}", "id", id, "ok", 0, "error", e));
+}
+
+int session_write(struct session *s)
+{
+	static unsigned char batch[LWS_PRE + WRITE_BATCH];
+	unsigned char *p = batch + LWS_PRE;
+	size_t used = 0;
+
+	if (s->cut_off)
+		return -1;
+	if (!s->q_len)
+		return 0;
+	/* A frame bigger than the batch goes out alone, from its own buffer. */
+	if (s->q[s->q_head]->len > WRITE_BATCH) {
+		struct frame *f = s->q[s->q_head];
+		int n = lws_write(s->wsi, f->data, f->len, LWS_WRITE_RAW);
+		s->q_head = (s->q_head + 1) % s->q_cap;
+		s->q_len--;
+		s->q_bytes -= f->len;
+		frame_unref(f);
+		if (n < 0)
+			return -1;
+	} else {
+		while (s->q_len && used + s->q[s->q_head]->len <= WRITE_BATCH) {
+			struct frame *f = s->q[s->q_head];
+			memcpy(p + used, f->data, f->len);
+			used += f->len;
+			s->q_head = (s->q_head + 1) % s->q_cap;
+			s->q_len--;
+			s->q_bytes -= f->len;
+			frame_unref(f);
+		}
+		if (lws_write(s->wsi, p, used, LWS_WRITE_RAW) < 0)
+			return -1;
+	}
+	if (s->q_len)
+		lws_callback_on_writable(s->wsi);
+	return 0;
+}
+
+void session_sign_in(struct session *s, int64_t member_id, int is_admin,
+                     const unsigned char token_hash[32])
+{
+	s->member_id = member_id;
+	s->is_admin = member_id ? is_admin : 0;
+	s->has_token = member_id && token_hash;
+	if (s->has_token)
+		memcpy(s->token_hash, token_hash, 32);
+	else
+		memset(s->token_hash, 0, sizeof s->token_hash);
+	if (!member_id)
+		events_unsubscribe_all(s);
+}

@@ -1,0 +1,100 @@
+/*
+ * session.h: one client connection, WebSocket or HTTP, free of transport
+ * details: who is signed in, the message being gathered, the bounded queue of
+ * outgoing frames, the coalitions it follows. Sessions are refcounted so that
+ * work finishing off the event loop (a password hash) can find out that its
+ * connection went away meanwhile (s->closed) without touching freed memory.
+ */
+#ifndef RT_SESSION_H
+#define RT_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+struct lws;
+struct frame;
+struct server;
+struct room;
+
+/* Limits of one session's outgoing queue: past either, the client is cut off
+ * (it reconnects and catches up with coalition.subscribe {since}). */
+#define SESSION_QUEUE_MAX_FRAMES 8192
+#define SESSION_QUEUE_MAX_BYTES (16u << 20)
+
+struct sub {
+	struct room *room;
+	size_t idx; /* position in room->subs */
+	unsigned roles;
+	int64_t coalition_id;
+};
+
+struct session {
+	int refs;
+	int closed;   /* the connection is gone; wsi is NULL */
+	int is_http;
+	struct lws *wsi;
+	struct server *srv;
+	char peer[64];
+
+	/* signed in */
+	int64_t member_id;
+	int is_admin;
+	int has_token;
+	unsigned char token_hash[32];
+
+	/* the incoming message being gathered */
+	char *rx;
+	size_t rx_len, rx_cap;
+	int rx_binary;
+
+	/* outgoing frames, a ring */
+	struct frame **q;
+	size_t q_head, q_len, q_cap, q_bytes;
+	int cut_off;
+
+	/* coalitions followed */
+	struct sub *subs;
+	size_t n_subs;
+
+	/* HTTP: request body and the response once ready */
+	char *http_body;
+	size_t http_body_len;
+	int http_status;
+	char *http_resp;        /* body, malloc'd */
+	char http_headers[512]; /* extra header lines, each ending in \r\n */
+	int http_resp_ready;
+	char http_path[128];
+	int http_method;        /* 1 POST, 2 DELETE */
+
+	struct session *prev, *next; /* every live session of the server */
+};
+
+/* A new session (refs 1) for a connection. NULL on OOM. */
+struct session *session_new(struct server *srv, struct lws *wsi, int is_http);
+struct session *session_ref(struct session *s);
+/* Drops a reference; frees the session at zero. Accepts NULL. */
+void session_unref(struct session *s);
+/* The connection closed: forget the wsi, leave every room, drop queued frames,
+ * drop the connection's reference. */
+void session_closed(struct session *s);
+
+/* Appends a frame (taking a reference) to the queue and asks for a write.
+ * If the queue is over its limits, the client is cut off instead. */
+void session_send(struct session *s, struct frame *f);
+/* Serializes a JSON object once, frames it, sends it. Steals obj. */
+void session_send_json(struct session *s, json_t *obj);
+/* Sends {"id":id,"ok":true,"data":data}. Steals data (NULL means {}). */
+void session_reply_ok(struct session *s, json_t *id, json_t *data);
+/* Sends {"id":id,"ok":false,"error":{code,message,field?,data?}}. Steals data. */
+void session_reply_err(struct session *s, json_t *id, int err, const char *message,
+                       const char *field, json_t *data);
+
+/* Writes as many queued frames as fit in one write. Returns -1 to close. */
+int session_write(struct session *s);
+
+/* Signs the session in (or out, with member_id 0). */
+void session_sign_in(struct session *s, int64_t member_id, int is_admin,
+                     const unsigned char token_hash[32]);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * db.h: the SQLite database of a data directory: opening it with the pragmas
+ * Roundtable relies on (WAL, synchronous=FULL, foreign keys), migrating it by
+ * PRAGMA user_version, prepared statements cached for the life of the
+ * connection, and transactions. One connection, used by one thread.
+ */
+#ifndef RT_DB_H
+#define RT_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+struct db;
+
+/* Opens (creating if needed) and migrates the database at path.
+ * On success *out belongs to the caller (db_close). Returns RT_OK or RT_EINTERNAL. */
+int db_open(struct db **out, const char *path);
+/* Closes the database and its cached statements. Accepts NULL. */
+void db_close(struct db *db);
+/* The raw handle, borrowed. */
+sqlite3 *db_handle(struct db *db);
+/* The schema version the database is at, and the one this binary brings. */
+int db_schema_version(struct db *db);
+int db_schema_latest(void);
+
+/* A prepared statement for sql, compiled once and cached by the address of
+ * sql (pass string literals), reset and with bindings cleared. Borrowed: do
+ * not finalize. NULL on a compile error (logged). */
+sqlite3_stmt *db_prep(struct db *db, const char *sql);
+
+/* BEGIN (write: BEGIN IMMEDIATE), COMMIT, ROLLBACK. Return RT_OK or RT_EINTERNAL.
+ * db_rollback does nothing outside a transaction. */
+int db_begin(struct db *db, int write);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+/* Runs SQL text without results. */
+int db_exec(struct db *db, const char *sql);
+
+/* Steps a statement that returns no row (or whose rows are ignored).
+ * Maps SQLITE_CONSTRAINT to RT_ECONFLICT, other failures to RT_EINTERNAL. */
+int db_step_done(struct db *db, sqlite3_stmt *st);
+/* A column as a NUL-terminated string: "" for NULL. Borrowed until the next step. */
+const char *db_col_text(sqlite3_stmt *st, int col);
+
+#endif

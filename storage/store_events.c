@@ -1,0 +1,252 @@
+/*
+ * store_events.c: the event log and its hash chain, and idempotency keys
+ * (see store_events.h).
+ *
+ * hash = SHA-256(prev || seq || type || audience || audience_member || actor
+ *                || at || payload), integers as 8 big-endian bytes, strings
+ * followed by a NUL. The first row's prev is 32 zero bytes.
+ */
+#include "store_events.h"
+#include "rt.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void hash_u64(crypto_hash_sha256_state *h, int64_t v)
+{
+	unsigned char b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)((uint64_t)v >> (56 - 8 * i));
+	crypto_hash_sha256_update(h, b, 8);
+}
+
+static void hash_str(crypto_hash_sha256_state *h, const char *s)
+{
+	crypto_hash_sha256_update(h, (const unsigned char *)s, strlen(s) + 1);
+}
+
+static void event_hash(unsigned char out[32], const unsigned char prev[32], const struct event_row *ev)
+{
+	crypto_hash_sha256_state h;
+	crypto_hash_sha256_init(&h);
+	crypto_hash_sha256_update(&h, prev, 32);
+	hash_u64(&h, ev->seq);
+	hash_str(&h, ev->type);
+	hash_u64(&h, ev->audience);
+	hash_u64(&h, ev->audience_member);
+	hash_u64(&h, ev->actor);
+	hash_str(&h, ev->at);
+	hash_str(&h, ev->payload);
+	crypto_hash_sha256_final(&h, out);
+}
+
+int store_event_append(struct db *db, struct event_row *ev)
+{
+	unsigned char prev[32] = { 0 }, hash[32];
+	sqlite3_stmt *bump = db_prep(db, "UPDATE coalitions SET last_seq = last_seq + 1 WHERE id = ?"
+	                                 " RETURNING last_seq");
+	sqlite3_stmt *last = db_prep(db, "SELECT hash FROM events WHERE coalition_id = ? AND seq = ?");
+	sqlite3_stmt *ins = db_prep(db, "INSERT INTO events(coalition_id, seq, type, audience,"
+	                                " audience_member, actor, at, payload, prev, hash)"
+	                                " VALUES (?,?,?,?,?,?,?,?,?,?)");
+	if (!bump || !last || !ins)
+		return RT_EINTERNAL;
+
+	sqlite3_bind_int64(bump, 1, ev->coalition_id);
+	if (sqlite3_step(bump) != SQLITE_ROW) {
+		sqlite3_reset(bump);
+		return RT_ENOTFOUND;
+	}
+	ev->seq = sqlite3_column_int64(bump, 0);
+	sqlite3_reset(bump);
+
+	sqlite3_bind_int64(last, 1, ev->coalition_id);
+	sqlite3_bind_int64(last, 2, ev->seq - 1);
+	if (sqlite3_step(last) == SQLITE_ROW && sqlite3_column_bytes(last, 0) == 32)
+		memcpy(prev, sqlite3_column_blob(last, 0), 32);
+	sqlite3_reset(last);
+
+	rt_now(ev->at);
+	event_hash(hash, prev, ev);
+	sqlite3_bind_int64(ins, 1, ev->coalition_id);
+	sqlite3_bind_int64(ins, 2, ev->seq);
+	sqlite3_bind_text(ins, 3, ev->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int(ins, 4, ev->audience);
+	if (ev->audience == AUD_MEMBER)
+		sqlite3_bind_int64(ins, 5, ev->audience_member);
+	if (ev->actor)
+		sqlite3_bind_int64(ins, 6, ev->actor);
+	sqlite3_bind_text(ins, 7, ev->at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 8, ev->payload, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(ins, 9, prev, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(ins, 10, hash, 32, SQLITE_TRANSIENT);
+	return db_step_done(db, ins);
+}
+
+static void row_from_stmt(struct event_row *ev, sqlite3_stmt *st, int64_t coalition_id)
+{
+	ev->coalition_id = coalition_id;
+	ev->seq = sqlite3_column_int64(st, 0);
+	ev->type = db_col_text(st, 1);
+	ev->audience = sqlite3_column_int(st, 2);
+	ev->audience_member = sqlite3_column_int64(st, 3);
+	ev->actor = sqlite3_column_int64(st, 4);
+	snprintf(ev->at, sizeof ev->at, "%s", db_col_text(st, 5));
+	ev->payload = db_col_text(st, 6);
+}
+
+int store_events_since(struct db *db, int64_t coalition_id, int64_t since, int64_t member_id,
+                       unsigned roles, int limit, event_row_fn fn, void *ud)
+{
+	struct event_row ev;
+	int n = 0;
+	sqlite3_stmt *st = db_prep(db,
+		"SELECT seq, type, audience, audience_member, actor, at, payload FROM events"
+		" WHERE coalition_id = ?1 AND seq > ?2 AND (audience = 0 OR (audience = 1 AND ?3)"
+		" OR (audience = 2 AND audience_member = ?4)) ORDER BY seq LIMIT ?5");
+	if (!st)
+		return RT_EINTERNAL;
+	sqlite3_bind_int64(st, 1, coalition_id);
+	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int(st, 3, (roles & ROLE_CONVENER) ? 1 : 0);
+	sqlite3_bind_int64(st, 4, member_id);
+	sqlite3_bind_int(st, 5, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		row_from_stmt(&ev, st, coalition_id);
+		fn(&ev, ud);
+		n++;
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
+int64_t store_events_last_seq(struct db *db, int64_t coalition_id)
+{
+	int64_t seq = 0;
+	sqlite3_stmt *st = db_prep(db, "SELECT last_seq FROM coalitions WHERE id = ?");
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, coalition_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		seq = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return seq;
+}
+
+static json_t *hex_json(const void *blob, int len)
+{
+	char hex[65];
+	if (!blob || len != 32)
+		return json_null();
+	sodium_bin2hex(hex, sizeof hex, blob, 32);
+	return json_string(hex);
+}
+
+int store_audit_list(struct db *db, int64_t coalition_id, int64_t after, int limit,
+                     json_t **out, int *more)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT seq, type, actor, at, hash, prev FROM events"
+	                               " WHERE coalition_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+	json_t *arr;
+	int n = 0;
+	if (!st)
+		return RT_EINTERNAL;
+	arr = json_array();
+	sqlite3_bind_int64(st, 1, coalition_id);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int(st, 3, limit + 1);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (++n > limit)
+			break;
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:s, s:o, s:o}",
+			"seq", (json_int_t)sqlite3_column_int64(st, 0), "type", db_col_text(st, 1),
+			"actor", sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null()
+			         : json_integer(sqlite3_column_int64(st, 2)),
+			"at", db_col_text(st, 3),
+			"hash", hex_json(sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4)),
+			"prev", hex_json(sqlite3_column_blob(st, 5), sqlite3_column_bytes(st, 5))));
+	}
+	sqlite3_reset(st);
+	*more = n > limit;
+	*out = arr;
+	return RT_OK;
+}
+
+int store_audit_verify(struct db *db, int64_t coalition_id, int *ok, int64_t *entries,
+                       int64_t *bad_seq, char **head)
+{
+	unsigned char expect_prev[32] = { 0 }, h[32];
+	struct event_row ev;
+	int64_t n = 0, want_seq = 1;
+	char hex[65] = "";
+	sqlite3_stmt *st = db_prep(db,
+		"SELECT seq, type, audience, audience_member, actor, at, payload, prev, hash FROM events"
+		" WHERE coalition_id = ? ORDER BY seq");
+	if (!st)
+		return RT_EINTERNAL;
+	*ok = 1;
+	*bad_seq = 0;
+	sqlite3_bind_int64(st, 1, coalition_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const void *prev = sqlite3_column_blob(st, 7), *hash = sqlite3_column_blob(st, 8);
+		row_from_stmt(&ev, st, coalition_id);
+		n++;
+		event_hash(h, expect_prev, &ev);
+		/* A gap in seq means a removed row; a hash mismatch an edited one. */
+		if (ev.seq != want_seq || sqlite3_column_bytes(st, 7) != 32 || sqlite3_column_bytes(st, 8) != 32 ||
+		    memcmp(prev, expect_prev, 32) != 0 || memcmp(hash, h, 32) != 0) {
+			if (*ok) {
+				*ok = 0;
+				*bad_seq = ev.seq < want_seq ? ev.seq : want_seq;
+			}
+		}
+		/* Go on from the stored hash so one bad row is reported, not all after it. */
+		if (sqlite3_column_bytes(st, 8) == 32)
+			memcpy(expect_prev, hash, 32);
+		want_seq = ev.seq + 1;
+	}
+	sqlite3_reset(st);
+	/* Rows removed from the end: the coalition's counter says more exist. */
+	if (*ok && want_seq - 1 != store_events_last_seq(db, coalition_id)) {
+		*ok = 0;
+		*bad_seq = want_seq;
+	}
+	if (n)
+		sodium_bin2hex(hex, sizeof hex, expect_prev, 32);
+	*entries = n;
+	*head = strdup(hex);
+	return *head ? RT_OK : RT_EINTERNAL;
+}
+
+int store_idem_get(struct db *db, int64_t member_id, const char *key, char **reply)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT reply FROM idempotency WHERE member_id = ? AND key = ?");
+	*reply = NULL;
+	if (!st)
+		return RT_EINTERNAL;
+	sqlite3_bind_int64(st, 1, member_id);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*reply = strdup(db_col_text(st, 0));
+	sqlite3_reset(st);
+	return RT_OK;
+}
+
+int store_idem_put(struct db *db, int64_t member_id, const char *key, const char *op,
+                   const char *reply)
+{
+	char now[21];
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO idempotency(member_id, key, op, reply, created_at)"
+	                               " VALUES (?,?,?,?,?)");
+	if (!st)
+		return RT_EINTERNAL;
+	rt_now(now);
+	sqlite3_bind_int64(st, 1, member_id);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, op, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, reply, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+	return db_step_done(db, st);
+}

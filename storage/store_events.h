@@ -1,0 +1,52 @@
+/*
+ * store_events.h: the per-coalition event log. Each change of a coalition is
+ * one row: it is replayed to subscribers after a reconnect, and the rows form
+ * a SHA-256 hash chain that makes the log the tamper-evident audit trail.
+ * Also the idempotency keys of mutating requests.
+ */
+#ifndef RT_STORE_EVENTS_H
+#define RT_STORE_EVENTS_H
+
+#include "db.h"
+#include <jansson.h>
+
+enum event_audience { AUD_ALL = 0, AUD_CONVENERS = 1, AUD_MEMBER = 2 };
+
+struct event_row {
+	int64_t coalition_id, seq;
+	const char *type;
+	int audience;
+	int64_t audience_member; /* AUD_MEMBER only */
+	int64_t actor;           /* 0: nobody is named */
+	char at[21];
+	const char *payload;     /* JSON text */
+};
+
+/* Appends an event: gives it the coalition's next seq and chains its hash.
+ * Fills ev->seq and ev->at. Call inside a write transaction. */
+int store_event_append(struct db *db, struct event_row *ev);
+
+/* Calls fn for each event of the coalition after seq since that a member
+ * with these roles may see, in seq order, at most limit of them. Returns the
+ * number delivered (>= 0) or an rt_err. ev->payload is valid during fn only. */
+typedef void (*event_row_fn)(const struct event_row *ev, void *ud);
+int store_events_since(struct db *db, int64_t coalition_id, int64_t since, int64_t member_id,
+                       unsigned roles, int limit, event_row_fn fn, void *ud);
+/* The coalition's latest seq. */
+int64_t store_events_last_seq(struct db *db, int64_t coalition_id);
+
+/* Audit entries after seq `after`: [{seq, type, actor, at, hash, prev}], at most limit. */
+int store_audit_list(struct db *db, int64_t coalition_id, int64_t after, int limit,
+                     json_t **out, int *more);
+/* Recomputes the chain. *ok is 1 when every row's hash matches its content
+ * and its predecessor; otherwise *bad_seq is the first row that does not.
+ * *head is the hex hash of the last row (caller frees with free). */
+int store_audit_verify(struct db *db, int64_t coalition_id, int *ok, int64_t *entries,
+                       int64_t *bad_seq, char **head);
+
+/* Idempotency: the stored reply for (member, key), NULL if none (caller frees). */
+int store_idem_get(struct db *db, int64_t member_id, const char *key, char **reply);
+int store_idem_put(struct db *db, int64_t member_id, const char *key, const char *op,
+                   const char *reply);
+
+#endif

@@ -1,0 +1,237 @@
+// coalition.subscribe {since}: replay of exactly the missed events, in order,
+// then live events; seq strictly increases per coalition, across restarts.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startDaemon, makeCoalition, addMember, collectUntilSeq, assertStrictlyIncreasing, sleep, ADMIN_EMAIL, ADMIN_PASSWORD,
+} from './lib.mjs';
+
+let d;
+let co;
+
+before(async () => {
+  d = await startDaemon();
+  co = await makeCoalition(d, {
+    slug: 'subs',
+    members: [
+      { key: 'mia', roles: ['provider'], organization: 'Mia Home' },
+      { key: 'noah', roles: ['design_team'], organization: 'Noah Agency' },
+    ],
+  });
+});
+
+after(async () => {
+  if (d) await d.close();
+});
+
+/** Signs in a new connection of mia (a provider) by resuming her session. */
+async function miaConnection() {
+  const c = await d.connect();
+  await c.call('auth.resume', { token: co.members.mia.token });
+  return c;
+}
+
+function strip(e) {
+  return { event: e.event, coalition: e.coalition, seq: e.seq, data: e.data };
+}
+
+/** Subscribes with since and returns {seq, events} with every replayed event. */
+async function replay(c, since) {
+  const from = c.events.length;
+  const args = { coalition: 'subs' };
+  if (since !== undefined) args.since = since;
+  const r = await c.call('coalition.subscribe', args);
+  assert.ok(Number.isInteger(r.seq), `subscribe reply seq: ${JSON.stringify(r)}`);
+  const target = since !== undefined && r.seq > since ? r.seq : undefined;
+  const events = await collectUntilSeq(c, 'subs', target, { from });
+  return { seq: r.seq, events };
+}
+
+test('coalition.subscribe returns the latest seq and live events arrive with the envelope', async () => {
+  const c = await miaConnection();
+  const { seq } = await replay(c, undefined);
+  assert.ok(seq >= 1, `a coalition with members has events already, seq ${seq}`);
+  // A role change is a live event.
+  await co.admin.call('member.set_roles', { coalition: 'subs', member: co.members.noah.id, roles: ['design_team', 'hub'] });
+  const ev = await c.waitEvent((e) => e.event === 'member.updated');
+  assert.equal(ev.coalition, 'subs');
+  assert.ok(Number.isInteger(ev.seq) && ev.seq > seq, `live seq ${ev.seq} after subscribe seq ${seq}`);
+  assert.equal(ev.data.member.id, co.members.noah.id);
+  assert.equal(ev.data.member.name, co.members.noah.name);
+  assert.deepEqual([...ev.data.member.roles].sort(), ['design_team', 'hub']);
+  assert.equal(ev.data.member.organization, 'Noah Agency');
+  assert.equal(ev.id, undefined, 'an event is not a reply');
+  assert.equal(ev.ok, undefined, 'an event is not a reply');
+  // A new member joining is a live event.
+  const newcomer = await addMember(d, co, { key: 'olive', roles: ['parent'] });
+  const joined = await c.waitEvent((e) => e.event === 'member.joined' && e.data?.member?.id === newcomer.id);
+  assert.ok(joined.seq > ev.seq);
+  assert.equal(joined.data.member.name, newcomer.name);
+  assert.deepEqual(joined.data.member.roles, ['parent']);
+  assertStrictlyIncreasing(c.events, 'live events');
+  c.close();
+});
+
+test('events reach every subscribed connection, including the actor\'s own', async () => {
+  const c1 = await miaConnection();
+  const c2 = await miaConnection();
+  const admin = await d.admin();
+  for (const c of [c1, c2, admin]) await c.call('coalition.subscribe', { coalition: 'subs' });
+  const r = await admin.call('member.set_roles', { coalition: 'subs', member: co.members.noah.id, roles: ['design_team'] });
+  assert.equal(r.member.id, co.members.noah.id);
+  const pred = (e) => e.event === 'member.updated' && e.data.member.id === co.members.noah.id;
+  const [e1, e2, e3] = await Promise.all([c1.waitEvent(pred), c2.waitEvent(pred), admin.waitEvent(pred)]);
+  assert.equal(e1.seq, e2.seq);
+  assert.equal(e1.seq, e3.seq);
+  assert.deepEqual(e1.data, e2.data);
+  for (const c of [c1, c2, admin]) c.close();
+});
+
+test('an unsubscribed connection gets no events', async () => {
+  const quiet = await miaConnection();
+  await co.admin.call('member.set_roles', { coalition: 'subs', member: co.members.noah.id, roles: ['design_team', 'observer'] });
+  await sleep(400);
+  assert.deepEqual(quiet.events, []);
+  quiet.close();
+});
+
+test('since replays exactly the missed events, in order, then live ones', async () => {
+  // A witness stays subscribed and sees everything live.
+  const witness = await miaConnection();
+  const { seq: s0 } = await replay(witness, undefined);
+
+  // Mia goes away at s0.
+  const m1 = await miaConnection();
+  const { seq: s1 } = await replay(m1, undefined);
+  assert.equal(s1, s0);
+  m1.close();
+  await m1.closed;
+
+  // Changes while she is away.
+  const noah = co.members.noah;
+  await co.admin.call('member.set_roles', { coalition: 'subs', member: noah.id, roles: ['design_team', 'funder'] });
+  const extra = await addMember(d, co, { key: 'pat', roles: ['observer'], organization: 'Pat Org' });
+  await co.admin.call('member.set_roles', { coalition: 'subs', member: extra.id, roles: ['observer', 'parent'], organization: 'Pat Org 2' });
+  await co.admin.call('member.set_roles', { coalition: 'subs', member: noah.id, roles: ['design_team'] });
+  const live = await witness.waitEvents((e) => e.coalition === 'subs' && e.seq > s0, 4);
+  await sleep(200);
+  const missed = witness.events.filter((e) => e.coalition === 'subs' && e.seq > s0).map(strip);
+  assert.ok(missed.length >= 4, JSON.stringify(missed));
+  assert.ok(live.length >= 4);
+
+  // She comes back with since = s0.
+  const m2 = await miaConnection();
+  const { seq: s2, events } = await replay(m2, s0);
+  assert.equal(s2, missed[missed.length - 1].seq, 'subscribe reply seq is the latest seq');
+  assert.deepEqual(events.map(strip), missed, 'replay must be exactly the missed events, in order');
+  assertStrictlyIncreasing(events, 'replayed events');
+  // Other event types (invitations, say) may be interleaved; the member events are these.
+  assert.deepEqual(
+    events.filter((e) => e.event.startsWith('member.')).map((e) => e.event),
+    ['member.updated', 'member.joined', 'member.updated', 'member.updated'],
+  );
+
+  // Then live events follow on the same connection, without repeats.
+  await co.admin.call('member.set_roles', { coalition: 'subs', member: noah.id, roles: ['design_team', 'hub'] });
+  const next = await m2.waitEvent((e) => e.seq > s2);
+  assert.equal(next.event, 'member.updated');
+  await sleep(200);
+  assertStrictlyIncreasing(m2.events, 'replay then live');
+  const seqs = m2.events.map((e) => e.seq);
+  assert.equal(new Set(seqs).size, seqs.length, 'no event delivered twice');
+  witness.close();
+  m2.close();
+});
+
+test('since 0 replays the whole history; since k gives its suffix', async () => {
+  const c = await miaConnection();
+  const all = await replay(c, 0);
+  assert.ok(all.events.length >= 3, JSON.stringify(all.events));
+  assertStrictlyIncreasing(all.events, 'since 0');
+  assert.equal(all.events[all.events.length - 1].seq, all.seq);
+  assert.ok(all.events.some((e) => e.event === 'member.joined' && e.data.member.id === co.members.mia.id));
+  for (const e of all.events) {
+    assert.equal(e.coalition, 'subs');
+    assert.equal(typeof e.event, 'string');
+    assert.ok(e.data && typeof e.data === 'object');
+  }
+  const mid = all.events[Math.floor(all.events.length / 2)].seq;
+  const c2 = await miaConnection();
+  const part = await replay(c2, mid);
+  assert.deepEqual(part.events.map(strip), all.events.filter((e) => e.seq > mid).map(strip));
+  // since = latest: nothing to replay.
+  const c3 = await miaConnection();
+  const none = await replay(c3, all.seq);
+  assert.deepEqual(none.events, []);
+  for (const x of [c, c2, c3]) x.close();
+});
+
+test('since replays across a daemon restart, and seq keeps increasing after it', async () => {
+  const witness = await miaConnection();
+  const { seq: s0 } = await replay(witness, undefined);
+  const noah = co.members.noah;
+  await co.admin.call('member.set_roles', { coalition: 'subs', member: noah.id, roles: ['design_team', 'provider'] });
+  await co.admin.call('member.set_roles', { coalition: 'subs', member: noah.id, roles: ['design_team'] });
+  const q = await addMember(d, co, { key: 'quinn', roles: ['funder'] });
+  await witness.waitEvent((e) => e.event === 'member.joined' && e.data?.member?.id === q.id);
+  await sleep(200);
+  const missed = witness.events.filter((e) => e.seq > s0).map(strip);
+  assert.deepEqual(
+    missed.filter((e) => e.event.startsWith('member.')).map((e) => e.event),
+    ['member.updated', 'member.updated', 'member.joined'],
+  );
+
+  await d.restart();
+
+  // Tokens survive a restart.
+  const m = await miaConnection();
+  const { seq, events } = await replay(m, s0);
+  assert.equal(seq, missed[missed.length - 1].seq);
+  assert.deepEqual(events.map(strip), missed, 'replay after restart must equal what was seen live before it');
+
+  // New events after the restart continue the sequence.
+  const admin = await d.admin();
+  await admin.call('member.set_roles', { coalition: 'subs', member: q.id, roles: ['funder', 'observer'] });
+  const next = await m.waitEvent((e) => e.seq > seq);
+  assert.ok(next.seq > seq, `seq after restart ${next.seq} must exceed ${seq}`);
+  assertStrictlyIncreasing(m.events, 'across restart');
+  co.admin = admin;
+  m.close();
+});
+
+test('seq strictly increases under concurrent writers', async () => {
+  const watcher = await miaConnection();
+  const { seq: s0 } = await replay(watcher, undefined);
+  const a1 = await d.admin();
+  const a2 = await d.admin();
+  const noah = co.members.noah;
+  const writes = [];
+  for (let i = 0; i < 10; i++) {
+    const c = i % 2 ? a1 : a2;
+    writes.push(c.call('member.set_roles', {
+      coalition: 'subs', member: noah.id, roles: i % 3 ? ['design_team'] : ['design_team', 'observer'],
+    }));
+  }
+  await Promise.all(writes);
+  const evs = await watcher.waitEvents((e) => e.seq > s0, 10);
+  assertStrictlyIncreasing(evs, 'concurrent writes');
+  const c2 = await miaConnection();
+  const rep = await replay(c2, s0);
+  assert.deepEqual(rep.events.map(strip), evs.map(strip));
+  for (const x of [watcher, a1, a2, c2]) x.close();
+});
+
+test('subscribing twice to the same coalition does not double the events', async () => {
+  const c = await miaConnection();
+  await c.call('coalition.subscribe', { coalition: 'subs' });
+  const r2 = await c.call('coalition.subscribe', { coalition: 'subs' });
+  const admin = await d.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+  await admin.call('member.set_roles', { coalition: 'subs', member: co.members.noah.id, roles: ['design_team', 'hub'] });
+  await c.waitEvent((e) => e.seq > r2.seq);
+  await sleep(300);
+  const fresh = c.events.filter((e) => e.seq > r2.seq);
+  assert.equal(fresh.length, 1, `one change, one event: ${JSON.stringify(fresh)}`);
+  c.close();
+  admin.close();
+});

@@ -1,0 +1,336 @@
+// The WebSocket client: one connection to /ws (subprotocol roundtable.v1).
+//
+// request(op, args, {key}) sends a request and returns a Promise of the
+// reply's data; a failed reply rejects with an RtError carrying the
+// protocol's {code, message, field}.
+//
+// The connection keeps itself up: when it drops, it reconnects with
+// exponential backoff (0.5 s doubling to 30 s, with jitter) and, once open,
+// asks auth.whoami (the session cookie signs the upgrade in) and subscribes
+// again to every coalition it followed, with `since` set to the last event
+// seq it saw there, so the events it missed arrive in order.
+//
+// Requests made while offline wait and go out once the connection is back.
+// A request already sent when the connection dropped is sent again only when
+// that is safe: it carries an idempotency key, or it only reads.
+//
+// Listeners:
+//   on('state', fn(state, detail))   'connecting' | 'online' | 'offline'
+//   on('session', fn(whoami|null))   after each (re)connect: who we are
+//   on('event', fn(event))           every event, duplicates dropped
+//   on('signedout', fn())            a request was refused as unauthenticated
+
+export class RtError extends Error {
+  constructor(error) {
+    super((error && error.message) || (error && error.code) || 'error');
+    this.code = (error && error.code) || 'unknown';
+    this.field = error && error.field;
+    this.data = error && error.data;
+  }
+}
+
+const SAFE_TO_REPEAT = /(^|\.)(get|list|whoami|subscribe|template|tally|results|history|diff|verify)$|^search$/;
+const BACKOFF_MIN = 500;
+const BACKOFF_MAX = 30000;
+
+export class Connection {
+  constructor(url) {
+    this.url = url || Connection.defaultUrl();
+    this.ws = null;
+    this.state = 'offline';
+    this.nextId = 1;
+    this.pending = new Map(); // id -> {msg, resolve, reject, safe, sent}
+    this.outbox = []; // requests waiting for the connection
+    this.listeners = new Map();
+    this.subscriptions = new Map(); // slug -> last seq seen (number) or null
+    this.attempt = 0;
+    this.retryTimer = null;
+    this.retryAt = 0;
+    this.resumeToken = null;
+    this.stopped = true;
+
+    window.addEventListener('online', () => this.reconnectNow());
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible' && this.state === 'offline') this.reconnectNow();
+    });
+  }
+
+  static defaultUrl() {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return `${scheme}//${location.host}/ws`;
+  }
+
+  on(name, fn) {
+    if (!this.listeners.has(name)) this.listeners.set(name, new Set());
+    this.listeners.get(name).add(fn);
+    return () => this.listeners.get(name).delete(fn);
+  }
+
+  emit(name, ...args) {
+    for (const fn of this.listeners.get(name) || []) {
+      try {
+        fn(...args);
+      } catch (e) {
+        console.error(e); // a broken listener must not break the connection
+      }
+    }
+  }
+
+  setState(state, detail) {
+    this.state = state;
+    this.emit('state', state, detail);
+  }
+
+  start() {
+    this.stopped = false;
+    if (!this.ws) this.open();
+  }
+
+  // Drop the current socket and open a new one now: used after sign-in or
+  // sign-out so the new upgrade carries the current cookie.
+  restart() {
+    this.clearRetry();
+    this.attempt = 0;
+    const old = this.ws;
+    this.ws = null;
+    if (old) this.retire(old);
+    this.failInFlight();
+    this.open();
+  }
+
+  // Close a socket we no longer want without noise: closing one that is still
+  // connecting makes the browser log an error, so wait for it to open.
+  retire(ws) {
+    ws.onmessage = null;
+    ws.onclose = null;
+    ws.onerror = null;
+    if (ws.readyState === WebSocket.CONNECTING) {
+      ws.onopen = () => ws.close(1000);
+    } else {
+      ws.onopen = null;
+      if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+    }
+  }
+
+  reconnectNow() {
+    if (this.stopped || this.state !== 'offline') return;
+    this.clearRetry();
+    this.attempt = 0;
+    this.open();
+  }
+
+  clearRetry() {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  // A retry after a lost connection stays 'offline' until it succeeds, so the
+  // status (and screen readers) do not flicker on every attempt.
+  open(retrying) {
+    if (!retrying) this.setState('connecting');
+    let ws;
+    try {
+      ws = new WebSocket(this.url, 'roundtable.v1');
+    } catch (e) {
+      this.ws = null;
+      this.scheduleRetry();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => this.handshake(ws);
+    ws.onmessage = (ev) => this.receive(ev.data);
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.failInFlight();
+      this.scheduleRetry();
+    };
+    ws.onerror = () => {}; // onclose follows and handles it
+  }
+
+  scheduleRetry() {
+    if (this.stopped) return;
+    const base = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** this.attempt);
+    const delay = Math.round(base / 2 + Math.random() * base / 2);
+    this.attempt += 1;
+    this.retryAt = Date.now() + delay;
+    this.clearRetry();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.open(true);
+    }, delay);
+    this.setState('offline', { retryAt: this.retryAt });
+  }
+
+  // In-flight requests when a socket is lost: the safe ones wait for the next
+  // connection; the others fail, since we cannot know whether they happened.
+  failInFlight() {
+    const keep = [];
+    for (const [id, p] of this.pending) {
+      if (!p.sent) continue;
+      this.pending.delete(id);
+      if (p.internal) {
+        p.reject(new RtError({ code: 'offline' }));
+      } else if (p.safe) {
+        p.sent = false;
+        keep.push(p);
+      } else {
+        p.reject(new RtError({ code: 'offline', message: 'connection lost' }));
+      }
+    }
+    this.outbox = keep.concat(this.outbox);
+  }
+
+  async handshake(ws) {
+    if (this.ws !== ws) return;
+    let who = null;
+    try {
+      if (this.resumeToken) {
+        try {
+          who = await this.send(ws, 'auth.resume', { token: this.resumeToken });
+        } catch (e) {
+          this.resumeToken = null;
+          if (e.code === 'offline') throw e;
+        }
+      }
+      if (!who) {
+        try {
+          who = await this.send(ws, 'auth.whoami', {});
+          if (!who || !who.member) who = null;
+        } catch (e) {
+          if (e.code !== 'unauthenticated') throw e;
+          who = null;
+        }
+      }
+      if (who) {
+        // Catch up on every coalition we follow, oldest missed event first.
+        // A subscription still waiting for its first reply is in the outbox
+        // and goes out after this.
+        const known = [...this.subscriptions].filter(([, seq]) => typeof seq === 'number');
+        await Promise.all(known.map(([slug]) => this.resubscribe(ws, slug)));
+      } else {
+        this.subscriptions.clear();
+      }
+    } catch (e) {
+      if (this.ws === ws && ws.readyState === WebSocket.OPEN) ws.close(4000);
+      return;
+    }
+    if (this.ws !== ws) return;
+    this.attempt = 0;
+    this.setState('online');
+    this.emit('session', who);
+    this.flush();
+  }
+
+  async resubscribe(ws, slug) {
+    const since = this.subscriptions.get(slug);
+    try {
+      await this.send(ws, 'coalition.subscribe', { coalition: slug, since });
+    } catch (e) {
+      if (e.code === 'offline') throw e;
+      this.subscriptions.delete(slug); // no longer a member: stop following
+    }
+  }
+
+  // Follow a coalition's events from now on. Resolves with the subscribe reply.
+  async subscribe(slug) {
+    if (this.subscriptions.has(slug)) return { seq: this.subscriptions.get(slug) };
+    this.subscriptions.set(slug, null);
+    try {
+      const data = await this.request('coalition.subscribe', { coalition: slug });
+      const seen = this.subscriptions.get(slug);
+      if (data && typeof data.seq === 'number' && (seen === null || seen === undefined || seen < data.seq)) {
+        this.subscriptions.set(slug, data.seq);
+      }
+      return data;
+    } catch (e) {
+      this.subscriptions.delete(slug);
+      throw e;
+    }
+  }
+
+  forgetSubscriptions() {
+    this.subscriptions.clear();
+  }
+
+  receive(text) {
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch (e) {
+      return;
+    }
+    if (!msg || typeof msg !== 'object') return;
+    if (typeof msg.event === 'string') {
+      this.receiveEvent(msg);
+      return;
+    }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (msg.ok) {
+      p.resolve(msg.data || {});
+    } else {
+      const err = new RtError(msg.error);
+      if (err.code === 'unauthenticated' && !p.internal && !p.msg.op.startsWith('auth.')) {
+        this.emit('signedout');
+      }
+      p.reject(err);
+    }
+  }
+
+  receiveEvent(msg) {
+    const slug = msg.coalition;
+    if (slug && typeof msg.seq === 'number') {
+      const last = this.subscriptions.get(slug);
+      if (typeof last === 'number' && msg.seq <= last) return; // already seen
+      if (this.subscriptions.has(slug)) this.subscriptions.set(slug, msg.seq);
+    }
+    this.emit('event', msg);
+  }
+
+  // Used by the handshake: goes out on this socket now, never queued or repeated.
+  send(ws, op, args) {
+    return new Promise((resolve, reject) => {
+      if (ws.readyState !== WebSocket.OPEN) {
+        reject(new RtError({ code: 'offline' }));
+        return;
+      }
+      const id = this.nextId++;
+      const msg = { id, op, args };
+      this.pending.set(id, { msg, resolve, reject, safe: false, sent: true, internal: true });
+      ws.send(JSON.stringify(msg));
+    });
+  }
+
+  request(op, args = {}, opts = {}) {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      const msg = { id, op, args };
+      if (opts.key !== undefined) msg.key = opts.key;
+      const safe = opts.key !== undefined || SAFE_TO_REPEAT.test(op);
+      const p = { msg, resolve, reject, safe, sent: false };
+      this.pending.set(id, p);
+      if (this.state === 'online' && this.ws && this.ws.readyState === WebSocket.OPEN) {
+        this.transmit(p);
+      } else {
+        this.outbox.push(p);
+      }
+    });
+  }
+
+  transmit(p) {
+    if (!this.pending.has(p.msg.id)) this.pending.set(p.msg.id, p);
+    p.sent = true;
+    this.ws.send(JSON.stringify(p.msg));
+  }
+
+  flush() {
+    const queued = this.outbox;
+    this.outbox = [];
+    for (const p of queued) {
+      if (this.ws && this.ws.readyState === WebSocket.OPEN) this.transmit(p);
+      else this.outbox.push(p);
+    }
+  }
+}
