@@ -9,10 +9,10 @@ PKGS      := libwebsockets sqlite3 jansson libsodium libmarkdown libgit2
 CC        ?= cc
 SANITIZE  ?=
 ifeq ($(SANITIZE),)
-BUILD     := build
+BUILD     ?= build
 SANFLAGS  :=
 else
-BUILD     := build/san
+BUILD     ?= build/san
 SANFLAGS  := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
@@ -37,23 +37,26 @@ UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 all: $(BUILD)/roundtable
 
 $(BUILD)/roundtable: $(BUILD)/daemon/main.o $(LIB_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c | $(BUILD)/gen/schema.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 # The migrations are compiled in: each storage/schema/NNN-name.sql becomes one string.
 $(BUILD)/gen/schema.c: $(SCHEMA) tools/embed-schema.sh
 	@mkdir -p $(dir $@)
-	sh tools/embed-schema.sh $(SCHEMA) > $@
+	@sh tools/embed-schema.sh $(SCHEMA) > $@
 
 $(BUILD)/gen/schema.o: $(BUILD)/gen/schema.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) -DCORPORA='"$(CURDIR)/../shared/corpora"' $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 units: $(UNIT_BIN)
 

@@ -6,6 +6,8 @@
 #include "demo.h"
 #include "auth.h"
 #include "db.h"
+#include "hooks.h"
+#include "server.h"
 #include "rt.h"
 #include "store_events.h"
 #include "store_members.h"
@@ -41,7 +43,7 @@ static int demo_event(struct db *db, int64_t cid, const char *type, int64_t acto
 int demo_create(struct db *db)
 {
 	char hash[128];
-	int64_t admin = 0, cid = 0, ids[sizeof people / sizeof people[0]];
+	int64_t admin = 0, cid = 0, ids_[sizeof people / sizeof people[0]];
 	json_t *m = NULL;
 	int err;
 
@@ -60,13 +62,29 @@ int demo_create(struct db *db)
 	                      json_pack("{s:{s:s}}", "coalition", "slug", DEMO_SLUG))))
 		goto done;
 	for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
-		if ((err = store_member_create(db, people[i].email, people[i].name, hash, 0, &ids[i])) ||
-		    (err = store_membership_set(db, cid, ids[i], people[i].roles, people[i].org, NULL)) ||
-		    (err = store_membership_json(db, cid, ids[i], &m)) ||
-		    (err = demo_event(db, cid, "member.joined", ids[i], json_pack("{s:o}", "member", m))))
+		if ((err = store_member_create(db, people[i].email, people[i].name, hash, 0, &ids_[i])) ||
+		    (err = store_membership_set(db, cid, ids_[i], people[i].roles, people[i].org, NULL)) ||
+		    (err = store_membership_json(db, cid, ids_[i], &m)) ||
+		    (err = demo_event(db, cid, "member.joined", ids_[i], json_pack("{s:o}", "member", m))))
 			goto done;
 	}
-	err = db_commit(db);
+	if ((err = db_commit(db)) != RT_OK)
+		goto done;
+	/* Each area adds its items through its own ops, as the members would. */
+	{
+		struct server srv = { .db = db };
+		struct demo_ids ids = { .coalition = cid, .slug = DEMO_SLUG, .admin = admin, .maria = ids_[0],
+		                        .james = ids_[1], .ana = ids_[2], .dee = ids_[3], .tom = ids_[4],
+		                        .grace = ids_[5], .luis = ids_[6] };
+		int (*const hooks[])(struct server *, const struct demo_ids *) = {
+			discussions_demo, rfq_demo, mou_demo, decisions_demo, milestones_demo,
+		};
+		for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++)
+			if (hooks[i] && (err = hooks[i](&srv, &ids)) != RT_OK) {
+				fprintf(stderr, "roundtable: a demo item failed (%s)\n", rt_err_code(err));
+				return err;
+			}
+	}
 done:
 	if (err) {
 		db_rollback(db);

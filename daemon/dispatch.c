@@ -21,9 +21,10 @@
 
 const struct op *dispatch_find(const char *name)
 {
-	for (const struct op *op = rt_ops; op->name; op++)
-		if (strcmp(op->name, name) == 0)
-			return op;
+	for (size_t t = 0; t < RT_OP_TABLES; t++)
+		for (const struct op *op = rt_op_tables[t]; op && op->name; op++)
+			if (strcmp(op->name, name) == 0)
+				return op;
 	return NULL;
 }
 
@@ -168,92 +169,169 @@ static void req_free(struct req *r)
 	json_decref(r->err_data);
 	json_decref(r->id);
 	json_decref(r->args);
-	session_unref(r->sess);
+	if (r->sess)
+		session_unref(r->sess);
 	free(r->key);
 	free(r);
 }
 
-void dispatch_request(struct session *s, json_t *id, const char *opname, json_t *args, const char *key)
+/* Checks and runs a request up to its handler's return, inside one
+ * transaction (opened here unless the op runs its own). Returns RT_PENDING
+ * when a background job now owns r, otherwise r->err holds the outcome. */
+static int run(struct req *r, const char *opname, const char *key)
 {
-	struct req *r = calloc(1, sizeof *r);
+	struct db *db = r->srv->db;
 	const struct op *op;
 	char *stored = NULL;
 	int err;
 
-	if (!r) {
-		session_reply_err(s, id, RT_EINTERNAL, "out of memory", NULL, NULL);
-		return;
-	}
-	r->srv = s->srv;
-	r->sess = session_ref(s);
-	r->id = json_incref(id);
-	r->args = args ? json_incref(args) : json_object();
-	r->member_id = s->member_id;
-	r->is_admin = s->is_admin;
-	r->events_tail = &r->events;
-	s->srv->n_requests++;
-
-	if (!(op = dispatch_find(opname))) {
-		req_fail(r, RT_EBADREQ, "op", "unknown op '%.64s'", opname);
-		goto finish;
-	}
+	if (!(op = dispatch_find(opname)))
+		return req_fail(r, RT_EBADREQ, "op", "unknown op '%.64s'", opname);
 	r->op = op->name;
 	r->write = (op->flags & OP_WRITE) != 0;
-	if ((op->flags & OP_AUTH) && !r->member_id) {
-		req_fail(r, RT_EUNAUTH, NULL, "sign in first");
-		goto finish;
-	}
+	if ((op->flags & OP_AUTH) && !r->member_id)
+		return req_fail(r, RT_EUNAUTH, NULL, "sign in first");
 	if (check_args(r, op) != RT_OK)
-		goto finish;
-	if ((op->flags & OP_ADMIN) && !r->is_admin) {
-		req_fail(r, RT_EFORBIDDEN, NULL, "only a server administrator may do this");
-		goto finish;
-	}
+		return r->err;
+	if ((op->flags & OP_ADMIN) && !r->is_admin)
+		return req_fail(r, RT_EFORBIDDEN, NULL, "only a server administrator may do this");
 	if (key && r->write && r->member_id) {
-		if (strlen(key) > KEY_MAX || !*key) {
-			req_fail(r, RT_EBADREQ, "key", "key must be 1 to %d bytes", KEY_MAX);
-			goto finish;
-		}
+		if (strlen(key) > KEY_MAX || !*key)
+			return req_fail(r, RT_EBADREQ, "key", "key must be 1 to %d bytes", KEY_MAX);
 		r->key = strdup(key);
 	}
 	if (op->flags & OP_NOTXN) {
 		err = op->fn(r);
-		if (err == RT_PENDING)
-			return; /* the background job owns r now and calls dispatch_finish */
-		r->err = err;
-		goto finish;
+		if (err != RT_PENDING)
+			r->err = err;
+		return err;
 	}
-	if (db_begin(s->srv->db, r->write) != RT_OK) {
-		req_fail(r, RT_EINTERNAL, NULL, "the database is unavailable");
-		goto finish;
-	}
+	if (db_begin(db, r->write) != RT_OK)
+		return req_fail(r, RT_EINTERNAL, NULL, "the database is unavailable");
 	r->in_txn = 1;
 	if (r->key) {
-		if (store_idem_get(s->srv->db, r->member_id, r->key, &stored) != RT_OK) {
-			req_fail(r, RT_EINTERNAL, NULL, "could not read the key");
-			goto finish;
-		}
+		if (store_idem_get(db, r->member_id, r->key, &stored) != RT_OK)
+			return req_fail(r, RT_EINTERNAL, NULL, "could not read the key");
 		if (stored) { /* a retry: the first reply again, nothing changes */
 			r->data = json_loads(stored, 0, NULL);
 			free(stored);
 			free(r->key);
 			r->key = NULL;
 			r->replayed = 1;
-			goto finish;
+			return RT_OK;
 		}
 	}
 	if (op->flags & OP_MEMBER) {
 		int64_t cid;
 		const char *slug = json_string_value(json_object_get(r->args, "coalition"));
-		if (!slug || store_coalition_id(s->srv->db, slug, &cid) != RT_OK) {
-			req_fail(r, RT_ENOTFOUND, "coalition", "no such coalition, or you are not a member of it");
-			goto finish;
-		}
+		if (!slug || store_coalition_id(db, slug, &cid) != RT_OK)
+			return req_fail(r, RT_ENOTFOUND, "coalition", "no such coalition, or you are not a member of it");
 		if (req_require_member(r, cid, op->roles) != RT_OK)
-			goto finish;
+			return r->err;
 	}
-	r->err = op->fn(r);
-finish:
+	return r->err = op->fn(r);
+}
+
+static struct req *req_new(struct server *srv, struct session *s, json_t *id, json_t *args)
+{
+	struct req *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->srv = srv;
+	r->sess = s ? session_ref(s) : NULL;
+	r->id = json_incref(id);
+	r->args = args ? json_incref(args) : json_object();
+	r->events_tail = &r->events;
+	srv->n_requests++;
+	return r;
+}
+
+/* Commits or rolls back the request's transaction by its outcome. */
+static void settle(struct req *r)
+{
+	struct db *db = r->srv->db;
+	if (!r->in_txn)
+		return;
+	if (r->err == RT_OK && r->key) {
+		char *text = json_dumps(r->data ? r->data : json_object(), JSON_COMPACT);
+		if (!text || store_idem_put(db, r->member_id, r->key, r->op, text) != RT_OK)
+			req_fail(r, RT_EINTERNAL, NULL, "could not record the key");
+		free(text);
+	}
+	if (r->err == RT_OK && !r->replayed && r->write) {
+		if (db_commit(db) != RT_OK)
+			req_fail(r, RT_EINTERNAL, NULL, "the change could not be saved");
+	} else {
+		db_rollback(db);
+	}
+	r->in_txn = 0;
+}
+
+/* Ends a request without a connection: settle, fan out, hand back data. */
+static int finish_detached(struct req *r, json_t **data, char msg[256])
+{
+	int err;
+	settle(r);
+	err = r->err;
+	if (err == RT_OK) {
+		for (struct pending_event *ev = r->events; ev; ev = ev->next)
+			events_publish(r->srv, ev);
+		if (data) {
+			*data = r->data ? r->data : json_object();
+			r->data = NULL;
+		}
+	} else if (msg) {
+		snprintf(msg, 256, "%s", r->msg);
+	}
+	req_free(r);
+	return err;
+}
+
+int dispatch_call(struct server *srv, int64_t member_id, const char *op, json_t *args,
+                  json_t **data, char msg[256])
+{
+	struct req *r = req_new(srv, NULL, NULL, args);
+	if (data)
+		*data = NULL;
+	if (!r)
+		return RT_EINTERNAL;
+	r->member_id = member_id;
+	r->is_admin = member_id ? store_member_is_admin(srv->db, member_id) : 0;
+	if (run(r, op, NULL) == RT_PENDING)
+		return RT_EINTERNAL; /* async ops (sign-in) are not callable this way */
+	return finish_detached(r, data, msg);
+}
+
+int dispatch_system(struct server *srv, op_handler fn, json_t *args, json_t **data)
+{
+	struct req *r = req_new(srv, NULL, NULL, args);
+	if (data)
+		*data = NULL;
+	if (!r)
+		return RT_EINTERNAL;
+	r->system = 1;
+	r->write = 1;
+	r->op = "system";
+	if (db_begin(srv->db, 1) != RT_OK) {
+		req_fail(r, RT_EINTERNAL, NULL, "the database is unavailable");
+	} else {
+		r->in_txn = 1;
+		r->err = fn(r);
+	}
+	return finish_detached(r, data, NULL);
+}
+
+void dispatch_request(struct session *s, json_t *id, const char *opname, json_t *args, const char *key)
+{
+	struct req *r = req_new(s->srv, s, id, args);
+	if (!r) {
+		session_reply_err(s, id, RT_EINTERNAL, "out of memory", NULL, NULL);
+		return;
+	}
+	r->member_id = s->member_id;
+	r->is_admin = s->is_admin;
+	if (run(r, opname, key) == RT_PENDING)
+		return; /* the background job owns r now and calls dispatch_finish */
 	dispatch_finish(r);
 }
 
@@ -262,21 +340,7 @@ void dispatch_finish(struct req *r)
 	struct session *s = r->sess;
 	struct db *db = r->srv->db;
 
-	if (r->in_txn) {
-		if (r->err == RT_OK && r->key) {
-			char *text = json_dumps(r->data ? r->data : json_object(), JSON_COMPACT);
-			if (!text || store_idem_put(db, r->member_id, r->key, r->op, text) != RT_OK)
-				req_fail(r, RT_EINTERNAL, NULL, "could not record the key");
-			free(text);
-		}
-		if (r->err == RT_OK && !r->replayed && r->write) {
-			if (db_commit(db) != RT_OK)
-				req_fail(r, RT_EINTERNAL, NULL, "the change could not be saved");
-		} else {
-			db_rollback(db);
-		}
-		r->in_txn = 0;
-	}
+	settle(r);
 	if (r->err != RT_OK) {
 		if (!s->closed)
 			session_reply_err(s, r->id, r->err, r->msg, r->field, r->err_data);

@@ -63,6 +63,7 @@ struct req {
 	int write;              /* the op changes data */
 	int in_txn;             /* a transaction is open */
 	int replayed;           /* data is a stored first reply */
+	int system;             /* run by the daemon itself (timers), not a member */
 
 	/* effects on the connection, applied after a successful commit */
 	int64_t subscribe_coalition, subscribe_since;
@@ -106,5 +107,16 @@ void dispatch_finish(struct req *r);
 
 /* Looks an op up by name (NULL if unknown). */
 const struct op *dispatch_find(const char *name);
+
+/* Runs an op synchronously as a member, with every check of the op table, in
+ * one transaction; events are fanned out after the commit. For the demo,
+ * tests and internal callers without a connection. *data (if not NULL)
+ * receives the reply data (caller owns it). Returns RT_OK or an rt_err;
+ * the error message is written to msg if not NULL. */
+int dispatch_call(struct server *srv, int64_t member_id, const char *op, json_t *args,
+                  json_t **data, char msg[256]);
+/* Runs a handler as the daemon itself (r->system = 1, no member), in one
+ * write transaction, then fans out its events: for deadlines reached. */
+int dispatch_system(struct server *srv, op_handler fn, json_t *args, json_t **data);
 
 #endif

@@ -3,6 +3,8 @@
  * roles it needs in the coalition named by its `coalition` argument, and
  * its arguments {name, type, required, max}. dispatch.c checks all of it
  * before a handler runs, so handlers only hold the rules of their area.
+ * This file holds the foundation's ops; each area keeps its table beside its
+ * handlers (discussions.c, rfq.c, ...).
  */
 #include "ops.h"
 #include "audit.h"
@@ -14,7 +16,7 @@
 #define NAME_MAX_LEN 200
 #define TEXT_MAX (64 * 1024)
 
-const struct op rt_ops[] = {
+static const struct op foundation_ops[] = {
 	/* sessions */
 	{ "auth.login", auth_login, OP_NOTXN, 0,
 	  { { "email", A_STR, 1, 254 }, { "password", A_STR, 1, PASSWORD_MAX } } },
@@ -47,4 +49,8 @@ const struct op rt_ops[] = {
 	{ "audit.verify", audit_verify, OP_AUTH | OP_MEMBER, ROLE_CONVENER, { COALITION } },
 
 	{ 0 }
+};
+
+const struct op *const rt_op_tables[RT_OP_TABLES] = {
+	foundation_ops, discussions_ops, rfq_ops, mou_ops, decisions_ops, milestones_ops,
 };

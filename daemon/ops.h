@@ -6,8 +6,11 @@
 #define RT_OPS_H
 
 #include "dispatch.h"
+#include "hooks.h"
 
-/* Terminated by an entry with a NULL name. */
-extern const struct op rt_ops[];
+/* The op tables of every area, each terminated by an entry with a NULL
+ * name. An area not built in leaves a NULL slot. */
+#define RT_OP_TABLES 6
+extern const struct op *const rt_op_tables[RT_OP_TABLES];
 
 #endif

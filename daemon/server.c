@@ -14,6 +14,7 @@
 #include "dispatch.h"
 #include "events.h"
 #include "frame.h"
+#include "hooks.h"
 #include "rt.h"
 #include "session.h"
 #include "workers.h"
@@ -402,6 +403,29 @@ static const struct lws_protocols protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
+static lws_sorted_usec_list_t tick_sul;
+
+/* Once a second: let the areas close what is due. */
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+	if (rfq_tick)
+		rfq_tick(&server);
+	if (decisions_tick)
+		decisions_tick(&server);
+	if (milestones_tick)
+		milestones_tick(&server);
+	lws_sul_schedule(server.ctx, 0, sul, on_tick, LWS_US_PER_SEC);
+}
+
+/* The areas' start-up work (repairs, re-arming deadlines). */
+static int start_areas(void)
+{
+	if ((mou_start && mou_start(&server) != 0) || (rfq_start && rfq_start(&server) != 0) ||
+	    (decisions_start && decisions_start(&server) != 0))
+		return -1;
+	return 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -456,6 +480,8 @@ int server_run(const struct server_config *cfg)
 		allow_origin(&server, "%s", cfg->origins[i], 0);
 
 	auth_init();
+	if (start_areas() != 0)
+		goto done;
 	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
 	memset(&info, 0, sizeof info);
 	info.port = cfg->port;
@@ -474,6 +500,7 @@ int server_run(const struct server_config *cfg)
 		fprintf(stderr, "roundtable: cannot start worker threads\n");
 		goto done;
 	}
+	lws_sul_schedule(server.ctx, 0, &tick_sul, on_tick, LWS_US_PER_SEC);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

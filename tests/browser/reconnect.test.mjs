@@ -99,7 +99,9 @@ test('the page shows offline while the daemon is down, then catches up with sinc
   });
   await page.locator('#conn-status[data-state="online"]').waitFor();
   const pat = page.locator('#member-list li.member', { hasText: 'Pat Quinn' });
-  await pat.waitFor();
+  await pat.waitFor().catch((e) => {
+    throw new Error(`${e.message}\nframes sent after restart: ${JSON.stringify(sent)}\ndaemon log:\n${daemon.log()}`);
+  });
   assert.equal(await pat.count(), 1, 'Pat is listed once');
   assert.equal(await members().count(), before + 1);
   assert.equal(await state(), 'online');

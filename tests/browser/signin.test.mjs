@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  makeDataDir, removeDir, runDemo, startDaemon, launchBrowser, watchPage, screenshot,
+  makeDataDir, removeDir, runDemo, startDaemon, launchBrowser, watchPage, screenshot, RtClient,
   DEMO_PASSWORD, TIMEOUT,
 } from './lib.mjs';
 
@@ -200,10 +200,40 @@ test('names are shown as text, never as markup', async () => {
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
 });
 
-test('signing out returns to the sign-in form and stays signed out', async () => {
+test('a change of roles shows up live', async () => {
   const { page } = maria;
+  const ana = member(page, 'Ana Ruiz');
+  const anaId = Number(await ana.getAttribute('data-member-id'));
+  assert.ok(anaId > 0);
+  const client = await RtClient.connect(daemon.url);
+  try {
+    await client.request('auth.login', { email: 'maria@demo.test', password: DEMO_PASSWORD });
+    await client.request('member.set_roles', { coalition: 'valley', member: anaId, roles: ['provider', 'hub'] }, 'browser-test-ana-hub');
+  } finally {
+    client.close();
+  }
+  await ana.locator('.chip[data-role="hub"]').waitFor();
+  assert.deepEqual(await chipTexts(ana), ['Provider', 'Hub']);
+  assert.equal(await page.locator('#member-list li.member').count(), DEMO_MEMBERS.length + 1);
+});
+
+test('signing out returns to the sign-in form, here and in another tab', async () => {
+  const { page } = maria;
+  const tab = await maria.context.newPage();
+  const tabWatch = await watchPage(tab);
+  await tab.goto(daemon.url + '/#/c/valley');
+  await member(tab, 'Luis Ortega').waitFor();
+
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.locator('#signin-form').waitFor();
+
+  // The other tab learns that the session ended and asks to sign in again.
+  await tab.locator('#signin-form').waitFor();
+  assert.match(await tab.locator('main').textContent(), /session has ended/);
+  assert.equal(await tab.locator('#member-list').count(), 0);
+  assert.deepEqual(tabWatch.problems(), []);
+  await tab.close();
+
   assert.equal(await page.locator('#user-bar').isHidden(), true);
   await page.reload();
   await page.locator('#signin-form').waitFor();

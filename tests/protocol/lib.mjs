@@ -27,6 +27,8 @@ export const ADMIN_PASSWORD = 'admin-password-123';
 const KEEP = !!process.env.RT_KEEP;
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Like sleep, but does not keep the process alive (for timeouts in races). */
+export const sleepUnref = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 
 let uniq = 0;
 /** A string unique inside this test process, for emails, slugs and keys. */
@@ -237,7 +239,7 @@ export async function startDaemon({ args = [], admin = true, setup, dataDir: giv
       assert.fail(`daemon had already exited (code ${info.code}, signal ${info.signal}) before stop()\n${d.logs()}`);
     }
     child.kill('SIGTERM');
-    const timeout = sleep(15000).then(() => 'timeout');
+    const timeout = sleepUnref(15000).then(() => 'timeout');
     info = await Promise.race([child.exited, timeout]);
     if (info === 'timeout') {
       child.kill('SIGKILL');
@@ -553,7 +555,7 @@ export class Client {
 
   /** Resolves {code, reason} once closed, or rejects after timeoutMs. */
   async waitClose(timeoutMs = 5000) {
-    const t = sleep(timeoutMs).then(() => 'timeout');
+    const t = sleepUnref(timeoutMs).then(() => 'timeout');
     const r = await Promise.race([this.closed, t]);
     if (r === 'timeout') throw new Error(`connection still open after ${timeoutMs} ms`);
     return r;

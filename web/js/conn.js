@@ -18,7 +18,8 @@
 //   on('state', fn(state, detail))   'connecting' | 'online' | 'offline'
 //   on('session', fn(whoami|null))   after each (re)connect: who we are
 //   on('event', fn(event))           every event, duplicates dropped
-//   on('signedout', fn())            a request was refused as unauthenticated
+//   on('signedout', fn())            the session ended (session.ended event, or a
+//                                    request refused as unauthenticated)
 
 export class RtError extends Error {
   constructor(error) {
@@ -280,6 +281,14 @@ export class Connection {
   }
 
   receiveEvent(msg) {
+    if (msg.event === 'session.ended') {
+      // Signed out elsewhere (another tab, auth.logout): this connection is
+      // anonymous now and follows nothing.
+      this.subscriptions.clear();
+      this.resumeToken = null;
+      this.emit('signedout');
+      return;
+    }
     const slug = msg.coalition;
     if (slug && typeof msg.seq === 'number') {
       const last = this.subscriptions.get(slug);

@@ -1,6 +1,6 @@
 // One coalition: its members (kept live by member.joined / member.updated
 // events), your roles, and for conveners the invitation form and the list of
-// invitations.
+// invitations (kept live by member.invited and member.joined).
 
 import { h, clear, field, newKey } from '../dom.js';
 import { t, errorText, formatDate, roleLabel, ROLES } from '../i18n.js';
@@ -81,6 +81,8 @@ export function render(app, slug) {
       upsert(ev.data.member);
       if (ev.data.member) app.announce(t('coalition.member_joined', { name: ev.data.member.name }));
       if (isConvener()) loadInvites();
+    } else if (ev.event === 'member.invited') {
+      if (isConvener()) loadInvites(); // another convener's invitation
     } else if (ev.event === 'member.updated') {
       upsert(ev.data.member);
       if (ev.data.member) app.announce(t('coalition.member_updated', { name: ev.data.member.name }));

@@ -1,0 +1,243 @@
+/*
+ * render.c: markdown through discount, then an allow-list pass (see render.h).
+ *
+ * The pass trusts nothing of discount's output: text outside tags is copied
+ * (discount has already entity-escaped it; a stray '<' or '>' is escaped
+ * again), each tag is rebuilt from its name and the few attributes allowed
+ * for it, and anything else is dropped.
+ */
+#include "render.h"
+
+#include <ctype.h>
+#include <mkdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define FLAGS (MKD_NOHTML | MKD_SAFELINK | MKD_NO_EXT | MKD_NOIMAGE | MKD_NODIVQUOTE | MKD_NOSTYLE | \
+               MKD_FENCEDCODE | MKD_AUTOLINK | MKD_NOHEADER | MKD_NOPANTS)
+
+static const char *const allowed_tags[] = {
+	"p", "br", "hr", "em", "strong", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
+	"h1", "h2", "h3", "h4", "h5", "h6", "a", "del", "sup", "sub", "table", "thead", "tbody",
+	"tr", "th", "td", "dl", "dt", "dd", NULL
+};
+
+struct out {
+	char *buf;
+	size_t len, cap;
+	int oom;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->oom)
+		return;
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = o->cap ? o->cap : 256;
+		char *b;
+		while (cap < o->len + n + 1)
+			cap *= 2;
+		if (!(b = realloc(o->buf, cap))) {
+			o->oom = 1;
+			return;
+		}
+		o->buf = b;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+static void puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static int tag_allowed(const char *name, size_t n)
+{
+	for (int i = 0; allowed_tags[i]; i++)
+		if (strlen(allowed_tags[i]) == n && strncasecmp(allowed_tags[i], name, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Decodes the entities discount writes in attribute values (numeric ones,
+ * which it uses to obfuscate mailto links, and &amp; &quot; &lt; &gt;) into
+ * out. Returns the decoded length, or -1 if the value is not plain. */
+static long decode_attr(const char *v, size_t n, char *out, size_t cap)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned long c = (unsigned char)v[i];
+		if (c == '&') {
+			const char *semi = memchr(v + i, ';', n - i);
+			if (!semi)
+				return -1;
+			if (v[i + 1] == '#') {
+				char *e;
+				c = (v[i + 2] == 'x' || v[i + 2] == 'X') ? strtoul(v + i + 3, &e, 16) : strtoul(v + i + 2, &e, 10);
+				if (e != semi || c == 0 || c > 0x7e)
+					return -1; /* only printable ASCII may hide in an entity */
+			} else if (semi - (v + i) == 4 && strncmp(v + i, "&amp", 4) == 0) {
+				c = '&';
+			} else if (semi - (v + i) == 5 && strncmp(v + i, "&quot", 5) == 0) {
+				c = '"';
+			} else {
+				return -1;
+			}
+			i = (size_t)(semi - v);
+		}
+		if (k + 1 >= cap)
+			return -1;
+		out[k++] = (char)c;
+	}
+	out[k] = '\0';
+	return (long)k;
+}
+
+/* Writes an attribute value, escaped. */
+static void put_attr(struct out *o, const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (v[i]) {
+		case '&': puts_(o, "&amp;"); break;
+		case '"': puts_(o, "&quot;"); break;
+		case '<': puts_(o, "&lt;"); break;
+		case '>': puts_(o, "&gt;"); break;
+		default: put(o, v + i, 1);
+		}
+	}
+}
+
+/* Is this decoded URL an http, https or mailto link with no control or space characters? */
+static int href_ok(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= 0x20 || v[i] == 0x7f)
+			return 0;
+	return strncasecmp(v, "http://", 7) == 0 || strncasecmp(v, "https://", 8) == 0 ||
+	       strncasecmp(v, "mailto:", 7) == 0;
+}
+
+/* Rebuilds one tag from [p, end) (without the angle brackets). */
+static void emit_tag(struct out *o, const char *p, const char *end)
+{
+	int closing = 0;
+	const char *name;
+	size_t n;
+
+	if (p < end && *p == '/') {
+		closing = 1;
+		p++;
+	}
+	name = p;
+	while (p < end && isalnum((unsigned char)*p))
+		p++;
+	n = (size_t)(p - name);
+	if (!n || !tag_allowed(name, n))
+		return;
+	puts_(o, closing ? "</" : "<");
+	for (size_t i = 0; i < n; i++) {
+		char c = (char)tolower((unsigned char)name[i]);
+		put(o, &c, 1);
+	}
+	if (!closing && n == 1 && tolower((unsigned char)name[0]) == 'a') {
+		/* keep href (checked) and title; nothing else */
+		while (p < end) {
+			const char *an, *vs, *ve;
+			char val[2048];
+			long dl;
+			size_t anl;
+			while (p < end && isspace((unsigned char)*p))
+				p++;
+			an = p;
+			while (p < end && (isalnum((unsigned char)*p) || *p == '-'))
+				p++;
+			anl = (size_t)(p - an);
+			if (!anl) {
+				p++;
+				continue;
+			}
+			if (p >= end || *p != '=' || p + 1 >= end || p[1] != '"')
+				continue;
+			vs = p + 2;
+			ve = memchr(vs, '"', (size_t)(end - vs));
+			if (!ve)
+				break;
+			p = ve + 1;
+			if (memchr(vs, '<', (size_t)(ve - vs)) || memchr(vs, '>', (size_t)(ve - vs)))
+				continue;
+			dl = decode_attr(vs, (size_t)(ve - vs), val, sizeof val);
+			if (dl < 0)
+				continue;
+			if (anl == 4 && strncasecmp(an, "href", 4) == 0 && href_ok(val, (size_t)dl)) {
+				puts_(o, " href=\"");
+				put_attr(o, val, (size_t)dl);
+				puts_(o, "\" rel=\"nofollow noopener noreferrer\"");
+			} else if (anl == 5 && strncasecmp(an, "title", 5) == 0) {
+				puts_(o, " title=\"");
+				put_attr(o, val, (size_t)dl);
+				puts_(o, "\"");
+			}
+		}
+	}
+	puts_(o, ">");
+}
+
+char *render_sanitize(const char *html, size_t len)
+{
+	struct out o = { 0 };
+	const char *p = html, *end = html + len;
+
+	put(&o, "", 0);
+	while (p < end) {
+		const char *lt = memchr(p, '<', (size_t)(end - p));
+		const char *text_end = lt ? lt : end;
+		/* text: copy, escaping any stray '>' */
+		for (const char *q = p; q < text_end; q++) {
+			if (*q == '>')
+				puts_(&o, "&gt;");
+			else
+				put(&o, q, 1);
+		}
+		if (!lt)
+			break;
+		const char *gt = memchr(lt, '>', (size_t)(end - lt));
+		const char *q2 = lt + 1;
+		/* a tag starts with a letter or '/'; anything else was text */
+		if (!gt || !(isalpha((unsigned char)*q2) || *q2 == '/') || memchr(lt + 1, '<', (size_t)(gt - lt - 1))) {
+			puts_(&o, "&lt;");
+			p = lt + 1;
+			continue;
+		}
+		emit_tag(&o, lt + 1, gt);
+		p = gt + 1;
+	}
+	if (o.oom) {
+		free(o.buf);
+		return NULL;
+	}
+	return o.buf;
+}
+
+char *render_markdown(const char *src, size_t len)
+{
+	MMIOT *doc = NULL;
+	char *html = NULL, *out = NULL;
+	int n;
+
+	if (len > 0x7fffffff)
+		return NULL;
+	if (len == 0)
+		return strdup("");
+	if (!(doc = mkd_string(src, (int)len, FLAGS)) || !mkd_compile(doc, FLAGS))
+		goto done;
+	n = mkd_document(doc, &html); /* html belongs to doc */
+	out = n >= 0 ? render_sanitize(html ? html : "", (size_t)n) : NULL;
+done:
+	if (doc)
+		mkd_cleanup(doc);
+	return out;
+}

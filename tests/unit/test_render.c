@@ -1,0 +1,178 @@
+/*
+ * test_render.c: the markdown renderer yields only safe HTML: every payload of
+ * shared/corpora (XSS lists, markdown XSS, naughty strings) is rendered and
+ * the output checked for script, event handlers, dangerous URLs and any
+ * element that loads a resource.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "render.h"
+
+#ifndef CORPORA
+#define CORPORA "../shared/corpora"
+#endif
+
+static int n_checked;
+
+/* Fails the test if html holds anything the allow list must have removed.
+ * Text never holds a raw '<' (it is escaped), so every '<' opens a real tag:
+ * each tag is checked for a banned element, an event handler, a loading or
+ * styling attribute, and a link other than http, https or mailto. */
+static void assert_safe(const char *src, const char *html)
+{
+	static const char *const banned_tags[] = {
+		"script", "img", "iframe", "object", "embed", "svg", "math", "style", "link", "meta",
+		"base", "form", "input", "video", "audio", "source", "frame", "body", "html", NULL
+	};
+	static const char *const banned_attrs[] = { "src", "style", "srcdoc", "formaction", "action", "background", NULL };
+	for (const char *p = html; (p = strchr(p, '<')) != NULL; p++) {
+		const char *gt = strchr(p, '>');
+		char tag[4096];
+		size_t n = 0;
+		if (!gt || (n = (size_t)(gt - p - 1)) >= sizeof tag) {
+			print_error("unterminated tag for input:\n%s\n---\n%s\n", src, html);
+			fail();
+		}
+		for (size_t i = 0; i < n; i++)
+			tag[i] = (char)tolower((unsigned char)p[1 + i]);
+		tag[n] = '\0';
+		const char *name = tag[0] == '/' ? tag + 1 : tag;
+		for (int i = 0; banned_tags[i]; i++)
+			if (strncmp(name, banned_tags[i], strlen(banned_tags[i])) == 0 &&
+			    !isalnum((unsigned char)name[strlen(banned_tags[i])])) {
+				print_error("banned element for input:\n%s\n---\n%s\n", src, html);
+				fail();
+			}
+		for (const char *q = tag; *q; q++) {
+			if (*q != ' ')
+				continue;
+			const char *a = q + 1, *e = a;
+			while (isalpha((unsigned char)*e) || *e == '-')
+				e++;
+			if (*e != '=')
+				continue;
+			if (a[0] == 'o' && a[1] == 'n') {
+				print_error("event handler for input:\n%s\n---\n%s\n", src, html);
+				fail();
+			}
+			for (int i = 0; banned_attrs[i]; i++)
+				if ((size_t)(e - a) == strlen(banned_attrs[i]) && strncmp(a, banned_attrs[i], (size_t)(e - a)) == 0) {
+					print_error("banned attribute for input:\n%s\n---\n%s\n", src, html);
+					fail();
+				}
+			if ((size_t)(e - a) == 4 && strncmp(a, "href", 4) == 0 &&
+			    strncmp(e + 2, "http:", 5) && strncmp(e + 2, "https:", 6) && strncmp(e + 2, "mailto:", 7)) {
+				print_error("bad link for input:\n%s\n---\n%s\n", src, html);
+				fail();
+			}
+		}
+	}
+	n_checked++;
+}
+
+static void check(const char *src)
+{
+	char *html = render_markdown(src, strlen(src));
+	assert_non_null(html);
+	assert_safe(src, html);
+	free(html);
+}
+
+static void check_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	assert_non_null(f);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		check(line);
+		/* and as a link text, link target and image target */
+		char *wrapped = malloc((size_t)n * 2 + 32);
+		sprintf(wrapped, "[x](%s) ![y](%s)", line, line);
+		check(wrapped);
+		free(wrapped);
+	}
+	free(line);
+	fclose(f);
+}
+
+static void test_xss_payload_list(void **state)
+{
+	(void)state;
+	check_lines(CORPORA "/xss-payload-list.txt");
+}
+
+static void test_markdown_xss(void **state)
+{
+	(void)state;
+	check_lines(CORPORA "/markdown-xss-payloads.txt");
+}
+
+static void test_naughty_strings(void **state)
+{
+	json_t *arr = json_load_file(CORPORA "/blns.json", 0, NULL);
+	size_t i;
+	json_t *v;
+	(void)state;
+	assert_non_null(arr);
+	json_array_foreach(arr, i, v)
+		check(json_string_value(v));
+	json_decref(arr);
+}
+
+static void test_markdown_still_works(void **state)
+{
+	char *html = render_markdown("**Hub** _selection_\n\n- one\n- [site](https://example.org)\n", 62);
+	(void)state;
+	assert_non_null(strstr(html, "<strong>Hub</strong>"));
+	assert_non_null(strstr(html, "<em>selection</em>"));
+	assert_non_null(strstr(html, "<li>one</li>"));
+	assert_non_null(strstr(html, "<a href=\"https://example.org\" rel=\"nofollow noopener noreferrer\">site</a>"));
+	free(html);
+	html = render_markdown("<b onclick=x>raw</b> & <script>", 31);
+	assert_null(strstr(html, "<b"));
+	assert_non_null(strstr(html, "&lt;b"));
+	free(html);
+	html = render_markdown("<mailto:a@b.test> [j](javascript:alert(1)) [f](ftp://x)", 56);
+	assert_non_null(strstr(html, "href=\"mailto:a@b.test\""));
+	assert_null(strstr(html, "href=\"javascript"));
+	assert_null(strstr(html, "href=\"ftp"));
+	free(html);
+}
+
+static void test_sanitizer_alone(void **state)
+{
+	const char *bad = "<p onclick=\"x\">a</p><img src=x onerror=y><a href=\"javascript:1\">j</a>"
+	                  "<a href=\"https://ok.test\" onmouseover=\"z\">ok</a><scr<script>ipt>";
+	char *out = render_sanitize(bad, strlen(bad));
+	(void)state;
+	assert_string_equal(out, "<p>a</p><a>j</a><a href=\"https://ok.test\" rel=\"nofollow noopener noreferrer\">ok</a>&lt;script&gt;");
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_markdown_still_works),
+		cmocka_unit_test(test_sanitizer_alone),
+		cmocka_unit_test(test_markdown_xss),
+		cmocka_unit_test(test_xss_payload_list),
+		cmocka_unit_test(test_naughty_strings),
+	};
+	int rc = cmocka_run_group_tests_name("render", tests, NULL, NULL);
+	fprintf(stderr, "render: %d inputs checked\n", n_checked);
+	return rc;
+}
