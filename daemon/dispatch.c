@@ -50,9 +50,11 @@ int req_require_member(struct req *r, int64_t coalition_id, unsigned roles)
 	r->coalition_id = coalition_id;
 	r->roles = have;
 	if (roles && !(have & roles)) {
-		char *names = json_dumps(roles_to_json(roles), JSON_COMPACT | JSON_ENCODE_ANY);
+		json_t *list = roles_to_json(roles);
+		char *names = json_dumps(list, JSON_COMPACT);
 		req_fail(r, RT_EFORBIDDEN, NULL, "this needs one of the roles %s", names ? names : "?");
 		free(names);
+		json_decref(list);
 		return RT_EFORBIDDEN;
 	}
 	return RT_OK;

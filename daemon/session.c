@@ -177,6 +177,9 @@ int session_write(struct session *s)
 void session_sign_in(struct session *s, int64_t member_id, int is_admin,
                      const unsigned char token_hash[32])
 {
+	/* Another member (or nobody) now: the old member's rooms are not theirs. */
+	if (member_id != s->member_id)
+		events_unsubscribe_all(s);
 	s->member_id = member_id;
 	s->is_admin = member_id ? is_admin : 0;
 	s->has_token = member_id && token_hash;
@@ -184,6 +187,4 @@ void session_sign_in(struct session *s, int64_t member_id, int is_admin,
 		memcpy(s->token_hash, token_hash, 32);
 	else
 		memset(s->token_hash, 0, sizeof s->token_hash);
-	if (!member_id)
-		events_unsubscribe_all(s);
 }

@@ -93,7 +93,8 @@ void session_reply_err(struct session *s, json_t *id, int err, const char *messa
 /* Writes as many queued frames as fit in one write. Returns -1 to close. */
 int session_write(struct session *s);
 
-/* Signs the session in (or out, with member_id 0). */
+/* Signs the session in (or out, with member_id 0). Becoming another member
+ * (or nobody) leaves every room the previous member followed. */
 void session_sign_in(struct session *s, int64_t member_id, int is_admin,
                      const unsigned char token_hash[32]);
 

@@ -217,7 +217,7 @@ test('a change of roles shows up live', async () => {
   assert.equal(await page.locator('#member-list li.member').count(), DEMO_MEMBERS.length + 1);
 });
 
-test('signing out returns to the sign-in form, here and in another tab', async () => {
+test('signing in and out reaches the other tabs of the browser', async () => {
   const { page } = maria;
   const tab = await maria.context.newPage();
   const tabWatch = await watchPage(tab);
@@ -226,18 +226,31 @@ test('signing out returns to the sign-in form, here and in another tab', async (
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.locator('#signin-form').waitFor();
+  assert.equal(await page.locator('#user-bar').isHidden(), true);
 
   // The other tab learns that the session ended and asks to sign in again.
   await tab.locator('#signin-form').waitFor();
   assert.match(await tab.locator('main').textContent(), /session has ended/);
   assert.equal(await tab.locator('#member-list').count(), 0);
+
+  // Signing in there brings this tab back too.
+  await tab.getByLabel('Email').fill('maria@demo.test');
+  await tab.getByLabel('Password').fill(DEMO_PASSWORD);
+  await tab.getByRole('button', { name: 'Sign in' }).click();
+  await member(tab, 'Luis Ortega').waitFor();
+  await page.locator('#coalition-list li[data-slug="valley"]').waitFor();
   assert.deepEqual(tabWatch.problems(), []);
   await tab.close();
+});
 
-  assert.equal(await page.locator('#user-bar').isHidden(), true);
+test('after signing out, a reload stays signed out', async () => {
+  const { page } = maria;
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.locator('#signin-form').waitFor();
   await page.reload();
   await page.locator('#signin-form').waitFor();
   await page.locator('#conn-status[data-state="online"]').waitFor();
+  assert.equal(await page.locator('#user-bar').isHidden(), true);
 });
 
 test('no console errors and no CSP violations', async () => {

@@ -345,3 +345,78 @@ test('--max-message lowers the limit', async () => {
     await small.close();
   }
 });
+
+test('strings over their length limit and empty required strings get bad_request with the field', async () => {
+  const c = await d.admin();
+  const cases = [
+    ['coalition.create', { slug: 'longname', name: 'n'.repeat(100 * 1024) }, 'name'],
+    ['coalition.create', { slug: `a${'b'.repeat(200)}`, name: 'Long slug' }, 'slug'],
+    ['coalition.create', { slug: '', name: 'Empty slug' }, 'slug'],
+    ['member.invite', { coalition: 'envelope', email: `${'e'.repeat(5000)}@test.example`, name: 'Long email', roles: ['observer'] }, 'email'],
+    ['member.invite', { coalition: 'envelope', email: '', name: 'Empty email', roles: ['observer'] }, 'email'],
+    ['member.invite', { coalition: 'envelope', email: 'ok-name@test.example', name: 'x'.repeat(100 * 1024), roles: ['observer'] }, 'name'],
+  ];
+  for (const [op, args, field] of cases) {
+    const r = await c.request(op, args);
+    assertError(r, 'bad_request', { field, what: `${op} ${field} ${JSON.stringify(args).slice(0, 80)}` });
+  }
+  const list = await c.call('coalition.list', {});
+  assert.ok(!list.coalitions.some((x) => x.slug === 'longname'), 'a refused create changed something');
+  await stillWorks(c, 'after long strings');
+  c.close();
+});
+
+test('a slug that is not URL-safe is refused with bad_request field slug', async () => {
+  const c = await d.admin();
+  for (const slug of ['../evil', 'a/b', 'with space', 'UPPER', 'x', 'semi;colon', 'dot.git', '-lead']) {
+    const r = await c.request('coalition.create', { slug, name: 'Bad Slug' });
+    assertError(r, 'bad_request', { field: 'slug', what: `slug ${JSON.stringify(slug)}` });
+  }
+  c.close();
+});
+
+test('an id argument that is a fraction or out of range gets bad_request', async () => {
+  const c = await d.admin();
+  const ana = co.members.ana;
+  for (const member of [ana.id + 0.5, 1e300, -1, true]) {
+    const r = await c.request('member.set_roles', { coalition: 'envelope', member, roles: ['provider'] });
+    assert.equal(r.ok, false, `member ${member}: ${JSON.stringify(r)}`);
+    assert.ok(['bad_request', 'not_found'].includes(r.error.code), `member ${member}: ${JSON.stringify(r)}`);
+    if (typeof member !== 'number' || !Number.isInteger(member) || member > 2 ** 53) {
+      assertError(r, 'bad_request', { field: 'member', what: `member ${member}` });
+    }
+  }
+  c.close();
+});
+
+test('a NUL character in a string is refused, not truncated', async () => {
+  const c = await d.admin();
+  const text = '{"id":140,"op":"coalition.create","args":{"slug":"nul-test","name":"Before\\u0000After"}}';
+  const r = await c.sendAndWait(text);
+  assertError(r, 'bad_request', { what: 'NUL in a string' });
+  const list = await c.call('coalition.list', {});
+  assert.ok(!list.coalitions.some((x) => x.slug === 'nul-test'));
+  await stillWorks(c, 'after NUL');
+  c.close();
+});
+
+test('deeply nested JSON is refused, not a crash', async () => {
+  const c = await d.admin();
+  const depth = 100000;
+  const text = `{"id":141,"op":"coalition.list","args":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+  const r = await c.sendAndWait(text);
+  assertError(r, 'bad_request', { what: 'nesting' });
+  await stillWorks(c, 'after deep nesting');
+  c.close();
+});
+
+test('a request with a very large integer id or a string id is still answered', async () => {
+  const c = await d.admin();
+  // Not named by the contract: only that the daemon answers and carries on.
+  const r1 = await c.sendAndWait('{"id":"abc","op":"coalition.get","args":{"coalition":"envelope"}}');
+  assert.equal(typeof r1.ok, 'boolean', JSON.stringify(r1));
+  const r2 = await c.sendAndWait('{"id":123456789012345678901234567890,"op":"coalition.get","args":{"coalition":"envelope"}}');
+  assert.equal(typeof r2.ok, 'boolean', JSON.stringify(r2));
+  await stillWorks(c, 'after odd ids');
+  c.close();
+});

@@ -235,3 +235,85 @@ test('subscribing twice to the same coalition does not double the events', async
   c.close();
   admin.close();
 });
+
+test('events for conveners only (invitations) never reach a provider, live or replayed', async () => {
+  const prov = await miaConnection(); // mia is a provider
+  const { seq: s0 } = await replay(prov, undefined);
+  const conv = await d.admin();
+  await conv.call('coalition.subscribe', { coalition: 'subs' });
+  const email = `hidden-${Date.now()}@test.example`;
+  await conv.call('member.invite', { coalition: 'subs', email, name: 'Hidden Invitee', roles: ['observer'] });
+  // The convener sees something about the invitation ...
+  const seen = await conv.waitEvent((e) => JSON.stringify(e.data).includes(email));
+  assert.ok(seen.seq > s0);
+  // ... and a later public event reaches the provider, so events are flowing.
+  await conv.call('member.set_roles', { coalition: 'subs', member: co.members.noah.id, roles: ['design_team', 'observer'] });
+  const pub = await prov.waitEvent((e) => e.event === 'member.updated' && e.seq > seen.seq);
+  await sleep(200);
+  assert.ok(!prov.messages.some((m) => JSON.stringify(m).includes(email)), 'a provider received the invitation (email) event');
+  assert.ok(!prov.events.some((e) => e.seq === seen.seq), 'a provider received a conveners-only event');
+  // Replay hides it too, leaving a gap.
+  const p2 = await miaConnection();
+  const rep = await replay(p2, s0);
+  assert.ok(!rep.events.some((e) => e.seq === seen.seq || JSON.stringify(e).includes(email)), JSON.stringify(rep.events));
+  assert.ok(rep.events.some((e) => e.seq === pub.seq));
+  // The convener's replay has it.
+  const c2 = await d.admin();
+  const crep = await replay(c2, s0);
+  assert.ok(crep.events.some((e) => e.seq === seen.seq));
+  for (const x of [prov, conv, p2, c2]) x.close();
+});
+
+test('a convener demoted while subscribed stops receiving conveners-only events', async () => {
+  const noah = co.members.noah;
+  const admin = await d.admin();
+  await admin.call('member.set_roles', { coalition: 'subs', member: noah.id, roles: ['design_team', 'convener'] });
+  const n = await d.connect();
+  await n.call('auth.resume', { token: noah.token });
+  const { seq: s0 } = await n.call('coalition.subscribe', { coalition: 'subs' });
+  const e1 = `conv-visible-${Date.now()}@test.example`;
+  await admin.call('member.invite', { coalition: 'subs', email: e1, name: 'Visible', roles: ['observer'] });
+  await n.waitEvent((e) => JSON.stringify(e.data).includes(e1));
+  // Demoted: from now on, invitations are none of noah's business.
+  await admin.call('member.set_roles', { coalition: 'subs', member: noah.id, roles: ['design_team'] });
+  await n.waitEvent((e) => e.event === 'member.updated' && e.data.member.id === noah.id && !e.data.member.roles.includes('convener'));
+  const e2 = `conv-hidden-${Date.now()}@test.example`;
+  await admin.call('member.invite', { coalition: 'subs', email: e2, name: 'Hidden', roles: ['observer'] });
+  await admin.call('member.set_roles', { coalition: 'subs', member: co.members.mia.id, roles: ['provider'] });
+  await n.waitEvent((e) => e.event === 'member.updated' && e.data.member.id === co.members.mia.id);
+  await sleep(200);
+  assert.ok(!n.messages.some((m) => JSON.stringify(m).includes(e2)), 'a demoted member still receives conveners-only events');
+  assert.ok(n.events.every((e) => e.seq > s0));
+  n.close();
+  admin.close();
+});
+
+for (const how of ['auth.login', 'auth.resume', 'auth.accept_invite']) {
+  test(`signing in as someone else (${how}) on a connection drops the old member's subscriptions`, async () => {
+    const c = await miaConnection();
+    await c.call('coalition.subscribe', { coalition: 'subs' });
+    // Someone outside the coalition signs in on the same connection.
+    const other = await makeCoalition(d, { slug: `other-${Date.now().toString(36)}`, members: [{ key: 'z', roles: ['provider'] }] });
+    const z = other.members.z;
+    let who;
+    if (how === 'auth.login') {
+      who = await c.call('auth.login', { email: z.email, password: z.password });
+    } else if (how === 'auth.resume') {
+      who = await c.call('auth.resume', { token: z.token });
+    } else {
+      const inv = await other.admin.call('member.invite', { coalition: other.slug, email: `fresh-${Date.now()}@test.example`, name: 'Fresh', roles: ['observer'] });
+      who = await c.call('auth.accept_invite', { invite_token: inv.invite_token, password: 'fresh-password-1' });
+    }
+    const from = c.events.length;
+    const admin = await d.admin();
+    await admin.call('member.set_roles', { coalition: 'subs', member: co.members.noah.id, roles: ['design_team', 'hub'] });
+    await admin.call('member.set_roles', { coalition: 'subs', member: co.members.noah.id, roles: ['design_team'] });
+    await sleep(500);
+    assert.deepEqual(c.events.slice(from).filter((e) => e.coalition === 'subs'), [],
+      `after ${how} as member ${who.member.id} (not in subs) the connection still receives subs events`);
+    const r = await c.request('coalition.get', { coalition: 'subs' });
+    assert.equal(r.ok, false);
+    c.close();
+    admin.close();
+  });
+}

@@ -16,7 +16,7 @@ import { h, clear } from './dom.js';
 import * as signinView from './views/signin.js';
 import * as coalitionsView from './views/coalitions.js';
 import * as coalitionView from './views/coalition.js';
-import * as inviteView from './views/invite.js';
+import * as acceptView from './views/accept.js';
 
 const conn = new Connection();
 
@@ -43,7 +43,7 @@ const routes = [
   { pattern: /^#\/?$/, view: coalitionsView, auth: true },
   { pattern: /^#\/signin$/, view: signinView, auth: false, signin: true },
   { pattern: /^#\/c\/([a-z0-9][a-z0-9_-]*)$/i, view: coalitionView, auth: true },
-  { pattern: /^#\/invite\/([^/?#]+)$/, view: inviteView, auth: false },
+  { pattern: /^#\/invite\/([^/?#]+)$/, view: acceptView, auth: false },
 ];
 
 function currentHash() {
@@ -136,6 +136,24 @@ conn.on('signedout', () => {
   adoptSession(null);
 });
 
+// Other tabs of this browser share the cookie: when one signs in, the others
+// reconnect so their socket carries it too. (Sign-out reaches them from the
+// daemon, as a session.ended event.)
+const tabs = 'BroadcastChannel' in window ? new BroadcastChannel('roundtable-session') : null;
+if (tabs) {
+  tabs.onmessage = (ev) => {
+    if (ev.data === 'signed-in' && !app.session) {
+      conn.resumeToken = null;
+      conn.forgetSubscriptions();
+      conn.restart();
+    }
+  };
+}
+
+function tellOtherTabs() {
+  if (tabs) tabs.postMessage('signed-in');
+}
+
 function nextSession() {
   return new Promise((resolve) => sessionWaiters.push(resolve));
 }
@@ -174,6 +192,7 @@ async function signIn(email, password) {
   conn.restart();
   const who = await waiting;
   if (!who) throw new RtError({ code: 'unauthenticated' });
+  tellOtherTabs();
   return who;
 }
 
@@ -237,6 +256,7 @@ async function acceptInvite(token, password, name) {
   conn.restart();
   const who = await waiting;
   if (!who) throw new RtError({ code: 'unauthenticated' });
+  if (!conn.resumeToken) tellOtherTabs();
   return data;
 }
 

@@ -33,6 +33,7 @@ export class RtError extends Error {
 const SAFE_TO_REPEAT = /(^|\.)(get|list|whoami|subscribe|template|tally|results|history|diff|verify)$|^search$/;
 const BACKOFF_MIN = 500;
 const BACKOFF_MAX = 30000;
+const PROBE_TIMEOUT = 5000;
 
 export class Connection {
   constructor(url) {
@@ -49,11 +50,43 @@ export class Connection {
     this.retryAt = 0;
     this.resumeToken = null;
     this.stopped = true;
+    this.probing = false;
 
-    window.addEventListener('online', () => this.reconnectNow());
+    // After sleep or a change of network a socket can be dead without the
+    // browser noticing for minutes: check it when we come back.
+    window.addEventListener('online', () => this.wake());
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible' && this.state === 'offline') this.reconnectNow();
+      if (document.visibilityState === 'visible') this.wake();
     });
+  }
+
+  wake() {
+    if (this.state === 'offline') this.reconnectNow();
+    else if (this.state === 'online') this.probe();
+  }
+
+  // Ask something cheap; no answer within PROBE_TIMEOUT means the socket is gone.
+  probe() {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || this.probing) return;
+    this.probing = true;
+    const timer = setTimeout(() => {
+      this.probing = false;
+      if (this.ws === ws) this.dropSocket();
+    }, PROBE_TIMEOUT);
+    this.send(ws, 'auth.whoami', {}).catch(() => {}).finally(() => {
+      clearTimeout(timer);
+      this.probing = false;
+    });
+  }
+
+  // Give up on the current socket now and start reconnecting.
+  dropSocket() {
+    const old = this.ws;
+    this.ws = null;
+    if (old) this.retire(old);
+    this.failInFlight();
+    this.scheduleRetry();
   }
 
   static defaultUrl() {
@@ -88,14 +121,19 @@ export class Connection {
   }
 
   // Drop the current socket and open a new one now: used after sign-in or
-  // sign-out so the new upgrade carries the current cookie.
+  // sign-out so the new upgrade carries the current cookie. Whoever we were,
+  // we are someone else now: nothing still waiting may go out as the new
+  // member, so it all fails.
   restart() {
     this.clearRetry();
     this.attempt = 0;
     const old = this.ws;
     this.ws = null;
     if (old) this.retire(old);
-    this.failInFlight();
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    this.outbox = [];
+    for (const p of waiting) p.reject(new RtError({ code: 'offline', message: 'signed in or out' }));
     this.open();
   }
 
