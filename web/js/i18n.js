@@ -7,7 +7,6 @@
 const tables = {
   en: {
     'app.name': 'Roundtable',
-    'app.tagline': 'Shared decisions for your child care alliance',
     'app.skip': 'Skip to content',
     'app.nav_label': 'Main',
     'app.coalitions': 'Coalitions',
@@ -38,7 +37,6 @@ const tables = {
     'coalitions.none': 'You are not a member of any coalition yet. Ask a convener for an invitation.',
     'coalitions.roles': 'Your roles',
     'coalitions.not_member': 'Not a member',
-    'coalitions.open': 'Open {name}',
 
     'coalition.members': 'Members',
     'coalition.member_count': { one: '{count} member', other: '{count} members' },
@@ -46,9 +44,6 @@ const tables = {
     'coalition.you': 'you',
     'coalition.no_org': 'No organization',
     'coalition.no_roles': 'No roles',
-    'coalition.col_name': 'Name',
-    'coalition.col_org': 'Organization',
-    'coalition.col_roles': 'Roles',
     'coalition.member_joined': '{name} joined the coalition.',
     'coalition.member_updated': '{name}’s roles were updated.',
 
