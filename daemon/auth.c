@@ -435,15 +435,27 @@ void auth_http_logout(struct session *s, const char *cookie)
 	             "Set-Cookie: " SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0\r\n");
 }
 
-void auth_from_cookie(struct session *s, const char *cookie)
+/* The token hash and member of a cookie's valid session. */
+static int cookie_session(struct db *db, const char *cookie, unsigned char hash[32], int64_t *member_id)
 {
 	char token[44];
+	if (!cookie || cookie_token(cookie, token) != 0)
+		return RT_EUNAUTH;
+	rt_sha256(hash, token, strlen(token));
+	return store_session_member(db, hash, member_id);
+}
+
+int auth_cookie_member(struct db *db, const char *cookie, int64_t *member_id)
+{
+	unsigned char hash[32];
+	return cookie_session(db, cookie, hash, member_id);
+}
+
+void auth_from_cookie(struct session *s, const char *cookie)
+{
 	unsigned char hash[32];
 	int64_t member_id;
-	if (!cookie || cookie_token(cookie, token) != 0)
-		return;
-	rt_sha256(hash, token, strlen(token));
-	if (store_session_member(s->srv->db, hash, &member_id) == RT_OK)
+	if (cookie_session(s->srv->db, cookie, hash, &member_id) == RT_OK)
 		session_sign_in(s, member_id, store_member_is_admin(s->srv->db, member_id), hash);
 }
 

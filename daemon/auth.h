@@ -10,6 +10,8 @@
 
 #include "dispatch.h"
 
+struct db;
+
 #define SESSION_SECONDS (30L * 24 * 3600)
 #define PASSWORD_MIN 8
 #define PASSWORD_MAX 1024
@@ -27,6 +29,8 @@ int auth_accept_invite(struct req *r);
 void auth_http_login(struct session *s);
 /* HTTP: DELETE /api/session with the cookie header value. */
 void auth_http_logout(struct session *s, const char *cookie);
+/* The member of a Cookie header's valid session: RT_OK or RT_EUNAUTH. */
+int auth_cookie_member(struct db *db, const char *cookie, int64_t *member_id);
 /* Signs a new WebSocket connection in from its Cookie header, if valid. */
 void auth_from_cookie(struct session *s, const char *cookie);
 

@@ -14,8 +14,10 @@
 #ifndef RT_HOOKS_H
 #define RT_HOOKS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+struct db;
 struct op;
 struct server;
 
@@ -43,6 +45,17 @@ int milestones_demo(struct server *srv, const struct demo_ids *ids) RT_WEAK;
 void rfq_tick(struct server *srv) RT_WEAK;
 void decisions_tick(struct server *srv) RT_WEAK;
 void milestones_tick(struct server *srv) RT_WEAK;
+
+/* HTTP endpoints served by areas (server.c routes to them).
+ * CSV exports for a signed-in member (cookie): RT_OK with *csv malloc'd,
+ * or an rt_err (RT_ENOTFOUND also for what the member may not see). */
+int export_milestones_csv(struct db *db, int64_t member_id, const char *slug, char **csv) RT_WEAK;
+int export_rfq_csv(struct db *db, int64_t member_id, int64_t rfq, char **csv) RT_WEAK;
+int export_decision_csv(struct db *db, int64_t member_id, int64_t decision, char **csv) RT_WEAK;
+/* GET /git/<slug>.git/<rest>: git's dumb HTTP protocol behind basic auth.
+ * Fills status, content type and body (both malloc'd, caller frees). */
+int mou_http_git(struct db *db, const char *data_dir, const char *path, const char *authorization,
+                 int *status, char **content_type, char **body, size_t *len) RT_WEAK;
 
 /* Return 0, or -1 to refuse to start (the reason printed to stderr). */
 int mou_start(struct server *srv) RT_WEAK;

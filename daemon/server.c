@@ -225,6 +225,80 @@ static int serve_metrics(struct lws *wsi)
 	return http_send(wsi, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, body, (size_t)n);
 }
 
+/* The member signed in by the request's cookie, or 0. */
+static int64_t cookie_member(struct lws *wsi)
+{
+	char cookie[512] = "";
+	int64_t member = 0;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) >= (int)sizeof cookie)
+		return 0;
+	lws_hdr_copy(wsi, cookie, sizeof cookie, WSI_TOKEN_HTTP_COOKIE);
+	auth_cookie_member(server.db, cookie, &member);
+	return member;
+}
+
+/* GET /export/<kind>/<name>.csv for the member of the cookie. */
+static int serve_export(struct lws *wsi, const char *uri)
+{
+	char name[128], disposition[200];
+	char *csv = NULL;
+	int64_t member = cookie_member(wsi);
+	int err = RT_ENOTFOUND, rc;
+	size_t n;
+
+	if (!member)
+		return http_text(wsi, 401, "sign in first\n");
+	/* /export/<kind>/<name>.csv with name of a-z 0-9 - only */
+	const char *slash = strchr(uri + 8, '/');
+	if (!slash || (n = strlen(slash + 1)) <= 4 || n - 4 >= sizeof name || strcmp(slash + 1 + n - 4, ".csv") != 0)
+		return http_text(wsi, 404, "not found\n");
+	memcpy(name, slash + 1, n - 4);
+	name[n - 4] = '\0';
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != n - 4)
+		return http_text(wsi, 404, "not found\n");
+	if (strncmp(uri, "/export/milestones/", 19) == 0 && export_milestones_csv)
+		err = export_milestones_csv(server.db, member, name, &csv);
+	else if (strncmp(uri, "/export/rfq/", 12) == 0 && export_rfq_csv)
+		err = export_rfq_csv(server.db, member, strtoll(name, NULL, 10), &csv);
+	else if (strncmp(uri, "/export/decision/", 17) == 0 && export_decision_csv)
+		err = export_decision_csv(server.db, member, strtoll(name, NULL, 10), &csv);
+	if (err != RT_OK) {
+		free(csv);
+		return http_text(wsi, err == RT_EFORBIDDEN ? 403 : err == RT_ENOTFOUND ? 404 : 500,
+		                 err == RT_ENOTFOUND ? "not found\n" : "cannot export this\n");
+	}
+	snprintf(disposition, sizeof disposition, "Content-Disposition: attachment; filename=\"%s.csv\"\r\n", name);
+	rc = http_send(wsi, 200, "text/csv; charset=utf-8", disposition, csv, strlen(csv));
+	free(csv);
+	return rc;
+}
+
+/* GET /git/<slug>.git/...: the MOU repositories, read-only. */
+static int serve_git(struct lws *wsi, const char *uri)
+{
+	char auth[512] = "", *ctype = NULL, *body = NULL;
+	int status = 404, rc;
+	size_t len = 0;
+	if (!mou_http_git)
+		return http_text(wsi, 404, "not found\n");
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) < (int)sizeof auth)
+		lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (mou_http_git(server.db, server.cfg.data_dir, uri + 4, auth, &status, &ctype, &body, &len) != RT_OK &&
+	    status == 200)
+		status = 500;
+	if (status == 401)
+		rc = http_send(wsi, 401, "text/plain; charset=utf-8",
+		               "WWW-Authenticate: Basic realm=\"roundtable\", charset=\"UTF-8\"\r\n",
+		               "sign in with your email and password\n", 36);
+	else if (status != 200)
+		rc = http_text(wsi, status, status == 403 ? "forbidden\n" : "not found\n");
+	else
+		rc = http_send(wsi, 200, ctype ? ctype : "application/octet-stream", NULL, body ? body : "", len);
+	free(ctype);
+	free(body);
+	return rc;
+}
+
 static struct session *http_session(struct pss *pss, struct lws *wsi)
 {
 	if (!pss->s)
@@ -264,6 +338,10 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 		return http_text(wsi, 200, "ok\n");
 	if (strcmp(uri, "/metrics") == 0)
 		return serve_metrics(wsi);
+	if (strncmp(uri, "/export/", 8) == 0)
+		return serve_export(wsi, uri);
+	if (strncmp(uri, "/git/", 5) == 0)
+		return serve_git(wsi, uri);
 	return serve_static(wsi, uri);
 }
 
