@@ -102,7 +102,7 @@ int members_invite(struct req *r)
 {
 	struct invite inv = { .coalition_id = r->coalition_id };
 	const char *email = arg_str(r, "email"), *name = arg_str(r, "name"), *org;
-	char token[44];
+	char token[44], now[21];
 	unsigned char hash[32];
 	json_t *invite;
 	int64_t id;
@@ -125,9 +125,11 @@ int members_invite(struct req *r)
 	rt_sha256(hash, token, strlen(token));
 	if ((err = store_invite_create(r->srv->db, &inv, hash, r->member_id, &id)) != RT_OK)
 		return req_fail(r, err, NULL, "could not create the invitation");
-	invite = json_pack("{s:I, s:s, s:s, s:o, s:o, s:s}", "id", (json_int_t)id, "email", email, "name", name,
-	                   "roles", roles_to_json(inv.roles), "organization", org ? json_string(org) : json_null(),
-	                   "expires_at", inv.expires_at);
+	rt_now(now);
+	invite = json_pack("{s:I, s:s, s:s, s:o, s:o, s:s, s:n, s:s}", "id", (json_int_t)id, "email", email,
+	                   "name", name, "roles", roles_to_json(inv.roles),
+	                   "organization", org ? json_string(org) : json_null(), "created_at", now,
+	                   "accepted_at", "expires_at", inv.expires_at);
 	/* Only conveners see invitations; the token is never in the event. */
 	if ((err = req_event(r, r->coalition_id, "member.invited", AUD_CONVENERS, 0, r->member_id,
 	                     json_pack("{s:O}", "invite", invite))) != RT_OK) {
@@ -135,6 +137,28 @@ int members_invite(struct req *r)
 		return err;
 	}
 	r->data = json_pack("{s:s, s:o}", "invite_token", token, "invite", invite);
+	return RT_OK;
+}
+
+int members_invite_get(struct req *r)
+{
+	const char *token = arg_str(r, "invite_token");
+	struct invite inv;
+	unsigned char hash[32];
+	json_t *coalition = NULL;
+	char now[21];
+
+	rt_sha256(hash, token, strlen(token));
+	rt_now(now);
+	if (store_invite_by_hash(r->srv->db, hash, &inv) != RT_OK || inv.accepted ||
+	    strcmp(inv.expires_at, now) <= 0)
+		return req_fail(r, RT_ENOTFOUND, "invite_token", "no such invitation, or it was used or expired");
+	if (store_coalition_json(r->srv->db, inv.coalition_id, &coalition) != RT_OK)
+		return req_fail(r, RT_EINTERNAL, NULL, "could not read the coalition");
+	r->data = json_pack("{s:o, s:{s:s, s:s, s:o, s:o, s:s}}", "coalition", coalition, "invite",
+	                    "email", inv.email, "name", inv.name, "roles", roles_to_json(inv.roles),
+	                    "organization", inv.has_org ? json_string(inv.organization) : json_null(),
+	                    "expires_at", inv.expires_at);
 	return RT_OK;
 }
 

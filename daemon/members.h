@@ -16,6 +16,8 @@ int members_coalition_list(struct req *r);
 int members_subscribe(struct req *r);
 int members_invite(struct req *r);
 int members_invite_list(struct req *r);
+/* invite.get {invite_token}: what an invitation offers, before accepting it (no sign-in). */
+int members_invite_get(struct req *r);
 int members_set_roles(struct req *r);
 
 /* Is this a valid coalition slug (a-z 0-9 -, 2 to 40 chars, starting with a letter)? */

@@ -38,6 +38,7 @@ static const struct op foundation_ops[] = {
 	{ "member.invite", members_invite, OP_AUTH | OP_WRITE | OP_MEMBER, ROLE_CONVENER,
 	  { COALITION, { "email", A_STR, 1, 254 }, { "name", A_STR, 1, NAME_MAX_LEN },
 	    { "roles", A_ARR, 1, 7 }, { "organization", A_STR, 0, NAME_MAX_LEN } } },
+	{ "invite.get", members_invite_get, 0, 0, { { "invite_token", A_STR, 1, 64 } } },
 	{ "invite.list", members_invite_list, OP_AUTH | OP_MEMBER, ROLE_CONVENER, { COALITION } },
 	{ "member.set_roles", members_set_roles, OP_AUTH | OP_WRITE | OP_MEMBER, ROLE_CONVENER,
 	  { COALITION, { "member", A_INT, 1, 0 }, { "roles", A_ARR, 1, 7 },

@@ -328,17 +328,18 @@ int store_invite_accept(struct db *db, int64_t invite_id, int64_t member_id)
 
 int store_invite_list(struct db *db, int64_t coalition_id, json_t **out)
 {
-	PREP(st, "SELECT id, email, name, roles, organization, created_at, accepted_at FROM invites"
+	PREP(st, "SELECT id, email, name, roles, organization, created_at, accepted_at, expires_at FROM invites"
 	         " WHERE coalition_id = ? ORDER BY id DESC");
 	json_t *arr = json_array();
 	sqlite3_bind_int64(st, 1, coalition_id);
 	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o, s:o, s:s, s:o}",
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o, s:o, s:s, s:o, s:s}",
 			"id", (json_int_t)sqlite3_column_int64(st, 0), "email", db_col_text(st, 1),
 			"name", db_col_text(st, 2), "roles", roles_to_json((unsigned)sqlite3_column_int(st, 3)),
 			"organization", sqlite3_column_type(st, 4) == SQLITE_NULL ? json_null() : json_string(db_col_text(st, 4)),
 			"created_at", db_col_text(st, 5),
-			"accepted_at", sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null() : json_string(db_col_text(st, 6))));
+			"accepted_at", sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null() : json_string(db_col_text(st, 6)),
+			"expires_at", db_col_text(st, 7)));
 	sqlite3_reset(st);
 	*out = arr;
 	return RT_OK;

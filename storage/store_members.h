@@ -68,7 +68,7 @@ int store_invite_create(struct db *db, const struct invite *inv, const unsigned 
 /* The invite with this token hash; RT_ENOTFOUND if none. */
 int store_invite_by_hash(struct db *db, const unsigned char hash[32], struct invite *out);
 int store_invite_accept(struct db *db, int64_t invite_id, int64_t member_id);
-/* [{id, email, name, roles, organization, created_at, accepted_at}] newest first. */
+/* [{id, email, name, roles, organization, created_at, accepted_at, expires_at}] newest first. */
 int store_invite_list(struct db *db, int64_t coalition_id, json_t **out);
 
 #endif
