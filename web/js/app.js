@@ -11,12 +11,13 @@
 // auth.whoami tells us who we are. Signing out deletes the session.
 
 import { Connection, RtError } from './conn.js';
-import { t, setLocale } from './i18n.js';
+import { t, setLocale, extendStrings } from './i18n.js';
 import { h, clear } from './dom.js';
 import * as signinView from './views/signin.js';
 import * as coalitionsView from './views/coalitions.js';
 import * as coalitionView from './views/coalition.js';
 import * as acceptView from './views/accept.js';
+import { areas } from './areas.js';
 
 const conn = new Connection();
 
@@ -45,6 +46,12 @@ const routes = [
   { pattern: /^#\/c\/([a-z0-9][a-z0-9_-]*)$/i, view: coalitionView, auth: true },
   { pattern: /^#\/invite\/([^/?#]+)$/, view: acceptView, auth: false },
 ];
+
+// Each area brings its routes (signed in) and strings.
+for (const area of areas) {
+  extendStrings(area.strings);
+  for (const r of area.routes || []) routes.push({ pattern: r.pattern, view: r.view, auth: r.auth !== false });
+}
 
 function currentHash() {
   return location.hash || '#/';

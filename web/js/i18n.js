@@ -18,6 +18,7 @@ const tables = {
     'app.back_home': 'Back to your coalitions',
     'app.session_ended': 'Your session has ended. Please sign in again.',
 
+    'coalition.areas': 'Areas of this coalition',
     'conn.label': 'Connection',
     'conn.connecting': 'Connecting…',
     'conn.online': 'Online',
@@ -108,6 +109,13 @@ const tables = {
 export const ROLES = ['convener', 'design_team', 'provider', 'funder', 'hub', 'parent', 'observer'];
 
 let locale = 'en';
+
+// Adds an area's strings ({lang: {id: text}}) to the tables.
+export function extendStrings(more) {
+  for (const [lang, table] of Object.entries(more || {})) {
+    tables[lang] = Object.assign(tables[lang] || {}, table);
+  }
+}
 
 export function setLocale(tag) {
   if (tables[tag]) locale = tag;

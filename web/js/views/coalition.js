@@ -5,6 +5,7 @@
 import { h, clear, field, newKey } from '../dom.js';
 import { t, errorText, formatDate, roleLabel, ROLES } from '../i18n.js';
 import { roleChips } from './common.js';
+import { areas } from '../areas.js';
 
 export function render(app, slug) {
   const conn = app.conn;
@@ -19,7 +20,11 @@ export function render(app, slug) {
   const memberCount = h('p', { class: 'muted', id: 'member-count' });
   const memberList = h('ul', { class: 'members', id: 'member-list', 'aria-labelledby': 'members-title' });
   const conveneArea = h('div', { id: 'convener-area' });
+  const areaNav = h('nav', { class: 'area-nav', 'aria-label': t('coalition.areas') },
+    h('ul', null, ...areas.filter((a) => a.link).map((a) =>
+      h('li', null, h('a', { href: a.link.href(slug) }, t(a.link.id))))));
   const body = h('div', { class: 'coalition-body', hidden: true },
+    areaNav,
     h('section', { class: 'panel my-roles-panel', 'aria-labelledby': 'my-roles-title' },
       h('h2', { id: 'my-roles-title' }, t('coalition.my_roles')),
       myRoles),
