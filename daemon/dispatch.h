@@ -33,7 +33,8 @@ struct arg_spec {
 	const char *name;
 	int type;
 	int required;
-	size_t max; /* A_STR: bytes; A_ARR: elements; A_INT: largest value (0: any) */
+	size_t max; /* A_STR: bytes; A_ARR: elements; A_INT: largest value (0: any).
+	             * A_INT values are ids and counts: never negative. */
 };
 
 #define MAX_ARGS 16

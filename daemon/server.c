@@ -320,6 +320,7 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 		s->http_body = NULL;
 		s->http_body_len = 0;
 		s->http_resp_ready = 0;
+		s->http_method = 0;
 		if (is_post) {
 			s->http_method = 1;
 			return 0; /* wait for the body */
@@ -449,7 +450,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return on_http(wsi, pss, (const char *)in);
 
 	case LWS_CALLBACK_HTTP_BODY:
-		if (!pss->s || pss->s->http_body_len + len > HTTP_BODY_MAX)
+		if (!pss->s || pss->s->http_method != 1)
+			return 0; /* a body nobody asked for: already answered */
+		if (pss->s->http_body_len + len > HTTP_BODY_MAX)
 			return http_text(wsi, 413, "request body too large\n");
 		{
 			char *b = realloc(pss->s->http_body, pss->s->http_body_len + len + 1);
