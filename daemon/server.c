@@ -452,8 +452,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_HTTP_BODY:
 		if (!pss->s || pss->s->http_method != 1)
 			return 0; /* a body nobody asked for: already answered */
-		if (pss->s->http_body_len + len > HTTP_BODY_MAX)
+		if (pss->s->http_body_len + len > HTTP_BODY_MAX) {
+			pss->s->http_method = 0;
 			return http_text(wsi, 413, "request body too large\n");
+		}
 		{
 			char *b = realloc(pss->s->http_body, pss->s->http_body_len + len + 1);
 			if (!b)
