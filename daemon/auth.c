@@ -361,8 +361,8 @@ static void http_login_done(struct job *j)
 		http_respond(s, 500, http_error(RT_EINTERNAL, "could not start a session"), NULL);
 		goto done;
 	}
-	snprintf(cookie, sizeof cookie, "Set-Cookie: %s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld\r\n",
-	         SESSION_COOKIE, token, SESSION_SECONDS);
+	snprintf(cookie, sizeof cookie, "Set-Cookie: %s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s\r\n",
+	         SESSION_COOKIE, token, SESSION_SECONDS, s->srv->cfg.tls_cert ? "; Secure" : "");
 	http_respond(s, 200, body, cookie);
 done:
 	job_free(lj);

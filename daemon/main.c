@@ -3,6 +3,7 @@
  * --version. Exit codes: 0 success, 1 failure at run time, 2 bad usage.
  */
 #include "auth.h"
+#include "backup.h"
 #include "db.h"
 #include "demo.h"
 #include "rt.h"
@@ -22,16 +23,24 @@ static const char usage[] =
 	"Roundtable: governance for Shared Service Alliances.\n"
 	"\n"
 	"usage:\n"
-	"  roundtable serve [--data DIR] [--listen HOST:PORT] [--origin URL]... [--max-message BYTES] [--web DIR]\n"
+	"  roundtable serve [--config FILE] [--data DIR] [--listen HOST:PORT] [--origin URL]...\n"
+	"                   [--max-message BYTES] [--web DIR] [--tls-cert FILE --tls-key FILE]\n"
 	"  roundtable user add [--data DIR] --email E --name N [--admin]   (password on stdin)\n"
 	"  roundtable demo [--data DIR]     create the demo coalition and print its logins\n"
+	"  roundtable backup --data DIR --to PATH     consistent copy, also while serving\n"
+	"  roundtable restore --from PATH --data DIR  into a new data directory\n"
 	"  roundtable --help | --version\n"
 	"\n"
 	"  --data DIR         data directory (default ./var): roundtable.db and git/\n"
 	"  --listen HOST:PORT address to serve (default 127.0.0.1:8080)\n"
 	"  --origin URL       also accept WebSocket upgrades from this Origin (repeatable)\n"
 	"  --max-message N    largest WebSocket message in bytes (default 262144)\n"
-	"  --web DIR          the web client's files (default: the source tree's web/)\n";
+	"  --web DIR          the web client's files (default: the source tree's web/)\n"
+	"  --tls-cert FILE    serve HTTPS and WSS with this certificate (PEM) ...\n"
+	"  --tls-key FILE     ... and this private key (PEM)\n"
+	"  --config FILE      read these settings from FILE, one 'name = value' a line\n"
+	"                     (data, listen, origin, max-message, web, tls-cert, tls-key);\n"
+	"                     options on the command line win\n";
 
 static int bad_usage(const char *fmt, const char *arg)
 {
@@ -62,56 +71,137 @@ static int open_db(struct db **db, const char *dir)
 	return db_open(db, path) == RT_OK ? 0 : 1;
 }
 
+/* Applies one serve setting (a flag without its dashes, or a config name). */
+static int serve_set(struct server_config *cfg, const char *name, const char *v)
+{
+	char *end;
+	if (strcmp(name, "data") == 0) {
+		cfg->data_dir = v;
+	} else if (strcmp(name, "web") == 0) {
+		cfg->web_dir = v;
+	} else if (strcmp(name, "tls-cert") == 0) {
+		cfg->tls_cert = v;
+	} else if (strcmp(name, "tls-key") == 0) {
+		cfg->tls_key = v;
+	} else if (strcmp(name, "listen") == 0) {
+		const char *colon = strrchr(v, ':');
+		long port;
+		if (!colon || colon == v || (size_t)(colon - v) >= sizeof cfg->host)
+			return bad_usage("listen wants HOST:PORT, not '%s'", v);
+		port = strtol(colon + 1, &end, 10);
+		if (*end || port < 1 || port > 65535)
+			return bad_usage("bad port in '%s'", v);
+		memcpy(cfg->host, v, (size_t)(colon - v));
+		cfg->host[colon - v] = '\0';
+		cfg->port = (int)port;
+	} else if (strcmp(name, "origin") == 0) {
+		if (cfg->n_origins >= MAX_ORIGINS)
+			return bad_usage("at most 16 origins, not '%s'", v);
+		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+			return bad_usage("an origin is scheme://host[:port], not '%s'", v);
+		cfg->origins[cfg->n_origins++] = v;
+	} else if (strcmp(name, "max-message") == 0) {
+		long n = strtol(v, &end, 10);
+		if (*end || n < 1024 || n > 64L * 1024 * 1024)
+			return bad_usage("max-message wants 1024 to 67108864 bytes, not '%s'", v);
+		cfg->max_message = (size_t)n;
+	} else {
+		return bad_usage("unknown setting '%s'", name);
+	}
+	return 0;
+}
+
+/* Reads a config file of 'name = value' lines ('#' comments). The strings
+ * live as long as the process (they are the config). */
+static int read_config(struct server_config *cfg, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int lineno = 0, rc = 0;
+	if (!f) {
+		fprintf(stderr, "roundtable: cannot read %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		char *p = line, *eq, *name, *value, *end;
+		lineno++;
+		p[strcspn(p, "\r\n")] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		if (!(eq = strchr(p, '='))) {
+			fprintf(stderr, "roundtable: %s line %d: expected 'name = value'\n", path, lineno);
+			rc = 2;
+			break;
+		}
+		for (end = eq; end > p && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		*end = '\0';
+		for (value = eq + 1; *value == ' ' || *value == '\t'; value++)
+			;
+		for (end = value + strlen(value); end > value && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		*end = '\0';
+		name = p;
+		if (!(value = strdup(value)))
+			rc = 1;
+		else if ((rc = serve_set(cfg, name, value)) != 0)
+			fprintf(stderr, "roundtable: in %s line %d\n", path, lineno);
+	}
+	fclose(f);
+	return rc;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	struct server_config cfg = { .data_dir = "var", .host = "127.0.0.1", .port = 8080,
 	                             .web_dir = RT_WEB_DIR, .max_message = DEFAULT_MAX_MESSAGE };
+	int rc, flag_origins = 0;
+
+	/* The config file first, so that the flags win. */
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--config") == 0) {
+			if (i + 1 >= argc)
+				return bad_usage("%s needs a value", argv[i]);
+			if ((rc = read_config(&cfg, argv[i + 1])) != 0)
+				return rc;
+		}
 	for (int i = 2; i < argc; i++) {
 		const char *v;
-		char *end;
-		if (strcmp(argv[i], "--data") == 0) {
-			if (!(v = opt_value(argc, argv, &i)))
-				return 2;
-			cfg.data_dir = v;
-		} else if (strcmp(argv[i], "--web") == 0) {
-			if (!(v = opt_value(argc, argv, &i)))
-				return 2;
-			cfg.web_dir = v;
-		} else if (strcmp(argv[i], "--listen") == 0) {
-			const char *colon;
-			long port;
-			if (!(v = opt_value(argc, argv, &i)))
-				return 2;
-			colon = strrchr(v, ':');
-			if (!colon || colon == v || (size_t)(colon - v) >= sizeof cfg.host)
-				return bad_usage("--listen wants HOST:PORT, not '%s'", v);
-			port = strtol(colon + 1, &end, 10);
-			if (*end || port < 1 || port > 65535)
-				return bad_usage("bad port in '%s'", v);
-			memcpy(cfg.host, v, (size_t)(colon - v));
-			cfg.host[colon - v] = '\0';
-			cfg.port = (int)port;
-		} else if (strcmp(argv[i], "--origin") == 0) {
-			if (!(v = opt_value(argc, argv, &i)))
-				return 2;
-			if (cfg.n_origins >= MAX_ORIGINS)
-				return bad_usage("at most 16 --origin, not '%s'", v);
-			if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
-				return bad_usage("--origin wants scheme://host[:port], not '%s'", v);
-			cfg.origins[cfg.n_origins++] = v;
-		} else if (strcmp(argv[i], "--max-message") == 0) {
-			long n;
-			if (!(v = opt_value(argc, argv, &i)))
-				return 2;
-			n = strtol(v, &end, 10);
-			if (*end || n < 1024 || n > 64L * 1024 * 1024)
-				return bad_usage("--max-message wants 1024 to 67108864 bytes, not '%s'", v);
-			cfg.max_message = (size_t)n;
-		} else {
-			return bad_usage("serve: unknown option '%s'", argv[i]);
-		}
+		if (strncmp(argv[i], "--", 2) != 0)
+			return bad_usage("serve: unexpected '%s'", argv[i]);
+		if (!(v = opt_value(argc, argv, &i)))
+			return 2;
+		if (strcmp(argv[i - 1], "--config") == 0)
+			continue;
+		if (strcmp(argv[i - 1], "--origin") == 0 && !flag_origins++)
+			cfg.n_origins = 0; /* origins on the command line replace the file's */
+		if ((rc = serve_set(&cfg, argv[i - 1] + 2, v)) != 0)
+			return rc;
 	}
+	if (!cfg.tls_cert != !cfg.tls_key)
+		return bad_usage("TLS needs both --tls-cert and --tls-key%s", "");
 	return server_run(&cfg);
+}
+
+static int cmd_backup(int argc, char **argv, int restore)
+{
+	const char *data = NULL, *other = NULL;
+	const char *other_flag = restore ? "--from" : "--to";
+	for (int i = 2; i < argc; i++) {
+		const char **dst = strcmp(argv[i], "--data") == 0 ? &data : strcmp(argv[i], other_flag) == 0 ? &other : NULL;
+		if (!dst)
+			return bad_usage("unknown option '%s'", argv[i]);
+		if (!(*dst = opt_value(argc, argv, &i)))
+			return 2;
+	}
+	if (!data || !other)
+		return bad_usage(restore ? "restore needs --from PATH and --data DIR%s" : "backup needs --data DIR and --to PATH%s", "");
+	if ((restore ? backup_restore(other, data) : backup_create(data, other)) != RT_OK)
+		return 1;
+	printf(restore ? "restored %s into %s\n" : "backed up %s to %s\n", restore ? other : data, restore ? data : other);
+	return 0;
 }
 
 /* Reads one line (the password) from stdin, without its newline. */
@@ -225,5 +315,9 @@ int main(int argc, char **argv)
 		return cmd_user(argc, argv);
 	if (strcmp(argv[1], "demo") == 0)
 		return cmd_demo(argc, argv);
+	if (strcmp(argv[1], "backup") == 0)
+		return cmd_backup(argc, argv, 0);
+	if (strcmp(argv[1], "restore") == 0)
+		return cmd_backup(argc, argv, 1);
 	return bad_usage("unknown command '%s'", argv[1]);
 }

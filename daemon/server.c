@@ -154,8 +154,18 @@ static int http_send(struct lws *wsi, int status, const char *ctype, const char 
 	}
 	if (lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
-	if (len && lws_write(wsi, (unsigned char *)(uintptr_t)body, len, LWS_WRITE_HTTP_FINAL) != (int)len)
-		return -1;
+	if (len) {
+		/* lws_write may use the LWS_PRE bytes before the buffer (TLS does) */
+		unsigned char *copy = malloc(LWS_PRE + len);
+		int n;
+		if (!copy)
+			return -1;
+		memcpy(copy + LWS_PRE, body, len);
+		n = lws_write(wsi, copy + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
+		free(copy);
+		if (n != (int)len)
+			return -1;
+	}
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -528,7 +538,7 @@ static int lock_data_dir(const char *dir)
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		fprintf(stderr, "roundtable: another roundtable is serving %s\n", dir);
+		fprintf(stderr, "roundtable: another roundtable is already serving %s (it holds its lock)\n", dir);
 		close(fd);
 		return -1;
 	}
@@ -554,11 +564,17 @@ int server_run(const struct server_config *cfg)
 	if (db_open(&server.db, dbpath) != RT_OK)
 		goto done;
 
-	allow_origin(&server, "http://%s:%d", cfg->host, cfg->port);
-	if (strcmp(cfg->host, "127.0.0.1") == 0)
-		allow_origin(&server, "http://%s:%d", "localhost", cfg->port);
-	if (strcmp(cfg->host, "localhost") == 0)
-		allow_origin(&server, "http://%s:%d", "127.0.0.1", cfg->port);
+	if (cfg->tls_cert) {
+		allow_origin(&server, "https://%s:%d", cfg->host, cfg->port);
+		if (strcmp(cfg->host, "127.0.0.1") == 0)
+			allow_origin(&server, "https://%s:%d", "localhost", cfg->port);
+	} else {
+		allow_origin(&server, "http://%s:%d", cfg->host, cfg->port);
+		if (strcmp(cfg->host, "127.0.0.1") == 0)
+			allow_origin(&server, "http://%s:%d", "localhost", cfg->port);
+		if (strcmp(cfg->host, "localhost") == 0)
+			allow_origin(&server, "http://%s:%d", "127.0.0.1", cfg->port);
+	}
 	for (int i = 0; i < cfg->n_origins; i++)
 		allow_origin(&server, "%s", cfg->origins[i], 0);
 
@@ -575,6 +591,14 @@ int server_run(const struct server_config *cfg)
 	info.pt_serv_buf_size = 16384;
 	info.timeout_secs = 30;
 	info.vhost_name = "roundtable";
+	if (cfg->tls_cert) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cfg->tls_cert;
+		info.ssl_private_key_filepath = cfg->tls_key;
+		/* HTTP/1.1 only: our headers are written as HTTP/1 text, and
+		 * WebSockets over h2 are not what browsers use here anyway. */
+		info.alpn = "http/1.1";
+	}
 	if (!(server.ctx = lws_create_context(&info))) {
 		fprintf(stderr, "roundtable: cannot listen on %s:%d\n", cfg->host, cfg->port);
 		goto done;
@@ -590,8 +614,8 @@ int server_run(const struct server_config *cfg)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	fprintf(stderr, "roundtable %s: serving http://%s:%d (data %s)\n", RT_VERSION, cfg->host, cfg->port,
-	        cfg->data_dir);
+	fprintf(stderr, "roundtable %s: serving %s://%s:%d (data %s)\n", RT_VERSION, cfg->tls_cert ? "https" : "http",
+	        cfg->host, cfg->port, cfg->data_dir);
 	while (!stopping)
 		if (lws_service(server.ctx, 0) < 0)
 			break;

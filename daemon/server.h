@@ -24,6 +24,7 @@ struct server_config {
 	size_t max_message;
 	const char *origins[MAX_ORIGINS];
 	int n_origins;
+	const char *tls_cert, *tls_key; /* both or neither */
 };
 
 struct server {

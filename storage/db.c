@@ -7,6 +7,7 @@
  * kept in a small open-addressing table keyed by the SQL text's address.
  */
 #include "db.h"
+#include "backup.h"
 #include "rt.h"
 
 #include <stdio.h>
@@ -61,17 +62,25 @@ int db_schema_version(struct db *db)
 	return v;
 }
 
-/* Applies every migration past user_version, each in its own transaction. */
-static int migrate(struct db *db)
+/* Applies every migration past user_version, each in its own transaction.
+ * An existing database is first copied to <path>.pre-v<N>.bak. */
+static int migrate(struct db *db, const char *path)
 {
 	int v = db_schema_version(db), latest = db_schema_latest();
-	char pragma[64];
+	char pragma[64], bak[4200];
 
 	if (v < 0)
 		return RT_EINTERNAL;
 	if (v > latest) {
 		fprintf(stderr, "roundtable: database schema %d is newer than this binary (%d)\n", v, latest);
 		return RT_EINTERNAL;
+	}
+	if (v > 0 && v < latest) {
+		snprintf(bak, sizeof bak, "%s.pre-v%d.bak", path, latest);
+		fprintf(stderr, "roundtable: upgrading the database from schema %d to %d; a copy is kept in %s\n",
+		        v, latest, bak);
+		if (backup_db_file(path, bak) != RT_OK)
+			return RT_EINTERNAL;
 	}
 	for (; v < latest; v++) {
 		if (db_begin(db, 1) != RT_OK)
@@ -106,7 +115,7 @@ int db_open(struct db **out, const char *path)
 	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 	                " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;") != RT_OK)
 		goto done;
-	err = migrate(db);
+	err = migrate(db, path);
 done:
 	if (err != RT_OK) {
 		db_close(db);

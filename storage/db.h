@@ -12,7 +12,8 @@
 
 struct db;
 
-/* Opens (creating if needed) and migrates the database at path.
+/* Opens (creating if needed) and migrates the database at path; before
+ * migrating an existing database it keeps a copy at <path>.pre-v<N>.bak.
  * On success *out belongs to the caller (db_close). Returns RT_OK or RT_EINTERNAL. */
 int db_open(struct db **out, const char *path);
 /* Closes the database and its cached statements. Accepts NULL. */

@@ -401,3 +401,21 @@ test('logins are hashed off the event loop: other members are served during a lo
   a.close();
   c.close();
 });
+
+test('auth.logout on a cookie-signed connection ends the cookie session', async () => {
+  const r = await http(d.base, '/api/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: USERS.alice.email, password: USERS.alice.password }),
+  });
+  assert.equal(r.status, 200, r.text);
+  const value = setCookies(r.headers).find((x) => /^rt_session=/.test(x)).split(';')[0];
+  const c1 = await d.connect({ headers: { cookie: value } });
+  const c2 = await d.connect({ headers: { cookie: value } });
+  assert.equal((await c2.call('auth.whoami', {})).member.email, USERS.alice.email);
+  assert.deepEqual(await c1.call('auth.logout', {}), {});
+  assertError(await c2.request('auth.whoami', {}), 'unauthenticated', { what: 'other cookie connection after logout' });
+  const c3 = await d.connect({ headers: { cookie: value } });
+  assertError(await c3.request('auth.whoami', {}), 'unauthenticated', { what: 'upgrade with a logged-out cookie' });
+  for (const c of [c1, c2, c3]) c.close();
+});

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, assertError, makeCoalition, addMember, unique, sleep, ADMIN_EMAIL,
+  startDaemon, assertError, makeCoalition, addMember, unique, sleep, ADMIN_EMAIL, ADMIN_PASSWORD,
 } from './lib.mjs';
 
 let d;
@@ -273,4 +273,43 @@ test('the administrator sees coalition.list with roles for coalitions they belon
   assert.equal(alpha.description, 'First coalition');
   const who = await A.admin.call('auth.whoami', {});
   assert.equal(who.member.email, ADMIN_EMAIL);
+});
+
+// Not spelled out by the contract, but by good sense: an invitation is for
+// joining; accepting one must not silently take roles away from a member, and
+// the daemon's own rule that the last convener cannot drop the role must not
+// be bypassed through an invitation.
+test('an invitation accepted by someone who is already a member never takes their roles away', async () => {
+  const m = await addMember(d, A, { key: 'already', roles: ['provider', 'design_team'], organization: 'Keep Org' });
+  const inv = await A.admin.request('member.invite', { coalition: 'alpha', email: m.email, name: 'Again', roles: ['observer'] });
+  if (!inv.ok) {
+    assertError(inv, 'conflict', { what: 'inviting a member again' });
+    return;
+  }
+  const c = await d.connect();
+  const acc = await c.request('auth.accept_invite', { invite_token: inv.data.invite_token, password: m.password });
+  if (!acc.ok) assert.equal(acc.error.code, 'conflict', JSON.stringify(acc));
+  const g = await A.admin.call('coalition.get', { coalition: 'alpha' });
+  const row = g.members.find((x) => x.id === m.id);
+  for (const role of ['provider', 'design_team']) {
+    assert.ok(row.roles.includes(role), `accepting an invitation took away ${role}: roles now ${JSON.stringify(row.roles)}`);
+  }
+  c.close();
+});
+
+test('accepting an invitation cannot leave a coalition without a convener', async () => {
+  const a = await d.admin();
+  const slug = unique('lone').toLowerCase();
+  await a.call('coalition.create', { slug, name: 'Lone Convener' });
+  // The only convener is invited, as an observer, into their own coalition.
+  const inv = await a.request('member.invite', { coalition: slug, email: ADMIN_EMAIL, name: 'Admin Again', roles: ['observer'] });
+  if (inv.ok) {
+    const c = await d.connect();
+    await c.request('auth.accept_invite', { invite_token: inv.data.invite_token, password: ADMIN_PASSWORD });
+    c.close();
+  }
+  const g = await a.call('coalition.get', { coalition: slug });
+  assert.ok(g.members.some((m) => m.roles.includes('convener')),
+    `the coalition has no convener left: ${JSON.stringify(g.members)}`);
+  a.close();
 });

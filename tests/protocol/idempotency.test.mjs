@@ -209,3 +209,15 @@ test('a key that is not a string is refused', async () => {
   }), 501);
   assertError(r, 'bad_request', { id: 501, what: 'numeric key' });
 });
+
+test('a request that failed does not use up its key: a corrected retry goes through', async () => {
+  const key = unique('fail-key');
+  const email = `${unique('fk')}@test.example`;
+  const bad = await co.admin.request('member.invite', { coalition: 'idem', email, name: 'Fixed', roles: ['emperor'] }, { key });
+  assertError(bad, 'bad_request', { field: 'roles', what: 'invalid role with key' });
+  const good = await co.admin.request('member.invite', { coalition: 'idem', email, name: 'Fixed', roles: ['observer'] }, { key });
+  assert.equal(good.ok, true, `a failed request must change nothing, its key included: ${JSON.stringify(good)}`);
+  assert.equal((await invitesFor(email)).length, 1);
+  const again = await co.admin.request('member.invite', { coalition: 'idem', email, name: 'Fixed', roles: ['observer'] }, { key });
+  assert.deepEqual(again.data, good.data);
+});

@@ -26,6 +26,14 @@ export const ADMIN_PASSWORD = 'admin-password-123';
 
 const KEEP = !!process.env.RT_KEEP;
 
+// Daemons started here die with the test process, even when a test crashes.
+const live = new Set();
+process.on('exit', () => {
+  for (const child of live) {
+    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Like sleep, but does not keep the process alive (for timeouts in races). */
 export const sleepUnref = (ms) => new Promise((r) => setTimeout(r, ms).unref());
@@ -200,8 +208,9 @@ export async function startDaemon({ args = [], admin = true, setup, dataDir: giv
     d.output += `\n$ roundtable ${argv.join(' ')}\n`;
     child.stdout.on('data', (x) => { d.output += x; });
     child.stderr.on('data', (x) => { d.output += x; });
+    live.add(child);
     child.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => resolve({ code, signal }));
+      child.on('exit', (code, signal) => { live.delete(child); resolve({ code, signal }); });
     });
     child.on('error', (e) => { d.output += `spawn error: ${e.message}\n`; });
     return child;

@@ -119,3 +119,34 @@ test('--origin adds an allowed origin, and only that one', async () => {
     await d2.close();
   }
 });
+
+test('the Origin check holds on every upgrade path, not only /ws', async () => {
+  for (const p of ['/', '/other', '/ws/', '/ws?x=1', '/api/session']) {
+    const c = new Client(`ws://127.0.0.1:${d.port}${p}`);
+    try {
+      await c.connect({ origin: 'http://evil.test' });
+      c.close();
+      assert.fail(`upgrade on ${p} with a foreign Origin was accepted`);
+    } catch (e) {
+      if (e.code === 'ERR_ASSERTION') throw e;
+      assert.ok(e.status === 403 || e.status === 404 || e.status === 400, `upgrade on ${p}: ${e.message}`);
+    }
+  }
+});
+
+test('an upgrade without a subprotocol, if accepted, still checks Origin', async () => {
+  await expectRefusedNoProto('http://evil.test');
+  await expectRefusedNoProto('null');
+});
+
+async function expectRefusedNoProto(origin) {
+  const c = new Client(d.url);
+  try {
+    await c.connect({ origin, protocol: null });
+    c.close();
+    assert.fail(`upgrade without subprotocol and Origin ${origin} accepted`);
+  } catch (e) {
+    if (e.code === 'ERR_ASSERTION') throw e;
+    assert.equal(e.status, 403, e.message);
+  }
+}
