@@ -390,6 +390,20 @@ test('milestone.attention: the owner alone is told once when a milestone is at r
   for (const c of [owner, other, replay, again]) c.close();
 });
 
+test('milestone.attention for a milestone without an owner goes to the conveners', async () => {
+  const convener = await d.admin();
+  const provider = await d.login(A.members.prov.email, A.members.prov.password);
+  await convener.call('coalition.subscribe', { coalition: 'msa' });
+  await provider.call('coalition.subscribe', { coalition: 'msa' });
+  const m = await create(conv(), { title: 'Nobody owns me', due: daysFromNow(-2) });
+  const ev = await convener.waitEvent((e) => e.event === 'milestone.attention' && e.data.milestone.id === m.id, 5000);
+  assert.equal(ev.data.condition, 'overdue');
+  await sleep(300);
+  assert.ok(!provider.events.some((e) => e.event === 'milestone.attention' && e.data.milestone.id === m.id));
+  convener.close();
+  provider.close();
+});
+
 test('milestone.update with an idempotency key records one update', async () => {
   const m = await create(conv(), { title: 'Retry me' });
   const key = unique('k');
@@ -426,6 +440,10 @@ test('the demo: seven milestones in varied states, months of updates, an Iron Tr
     assert.ok(last - first > 60 * 86400000, 'values span months');
     assert.ok(metric.progress > 0 && metric.progress < 1);
     assertError(await grace.request('milestone.update', { milestone: metric.id, note: 'funder' }), 'forbidden');
+    // Backdating the demo's updates leaves the audit chain intact.
+    const maria = await dd.login('maria@demo.test', 'roundtable-demo');
+    const v = await maria.call('audit.verify', { coalition: 'valley' });
+    assert.equal(v.ok, true, JSON.stringify(v));
     // The owner of the at-risk milestone is told.
     const risky = list.find((m) => m.status === 'at_risk');
     const login = { 'Maria Lopez': 'maria', 'James Carter': 'james', 'Ana Ruiz': 'ana', 'Tom Nguyen': 'tom' }[risky.owner.name];
