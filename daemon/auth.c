@@ -3,6 +3,7 @@
  */
 #include "auth.h"
 #include "db.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "rt.h"
 #include "server.h"
@@ -108,6 +109,15 @@ static int submit(struct login_job *lj)
 
 /* --- WebSocket: auth.login ------------------------------------------------ */
 
+/* Logs a failed sign-in without the email (it may be someone's password typed in the wrong box). */
+static void log_failure(const struct login_job *lj)
+{
+	if (lj->found)
+		rt_log(LOG_WARN, "failed sign-in for member %lld from %s", (long long)lj->member.id, lj->s->peer);
+	else
+		rt_log(LOG_WARN, "failed sign-in for an unknown email from %s", lj->s->peer);
+}
+
 static void login_done(struct job *j)
 {
 	struct login_job *lj = (struct login_job *)j;
@@ -116,8 +126,9 @@ static void login_done(struct job *j)
 	char token[44];
 
 	if (!lj->ok) {
+		log_failure(lj);
 		ratelimit_fail(lj->email, lj->s->peer);
-		r->srv->n_login_failures++;
+		metrics_login_failure();
 		req_fail(r, RT_EUNAUTH, NULL, "wrong email or password");
 		goto done;
 	}
@@ -348,8 +359,9 @@ static void http_login_done(struct job *j)
 	if (s->closed)
 		goto done;
 	if (!lj->ok) {
+		log_failure(lj);
 		ratelimit_fail(lj->email, s->peer);
-		s->srv->n_login_failures++;
+		metrics_login_failure();
 		http_respond(s, 401, http_error(RT_EUNAUTH, "wrong email or password"), NULL);
 		goto done;
 	}

@@ -5,6 +5,7 @@
 #include "db.h"
 #include "events.h"
 #include "frame.h"
+#include "metrics.h"
 #include "ops.h"
 #include "rt.h"
 #include "server.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define KEY_MAX 128
 
@@ -211,6 +213,7 @@ static int run(struct req *r, const char *opname, const char *key)
 	if (db_begin(db, r->write) != RT_OK)
 		return req_fail(r, RT_EINTERNAL, NULL, "the database is unavailable");
 	r->in_txn = 1;
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	if (r->key) {
 		if (store_idem_get(db, r->member_id, r->key, &stored) != RT_OK)
 			return req_fail(r, RT_EINTERNAL, NULL, "could not read the key");
@@ -244,7 +247,6 @@ static struct req *req_new(struct server *srv, struct session *s, json_t *id, js
 	r->id = json_incref(id);
 	r->args = args ? json_incref(args) : json_object();
 	r->events_tail = &r->events;
-	srv->n_requests++;
 	return r;
 }
 
@@ -252,6 +254,8 @@ static struct req *req_new(struct server *srv, struct session *s, json_t *id, js
 static void settle(struct req *r)
 {
 	struct db *db = r->srv->db;
+	struct timespec t1;
+	metrics_request(r->op, r->err);
 	if (!r->in_txn)
 		return;
 	if (r->err == RT_OK && r->key) {
@@ -267,6 +271,10 @@ static void settle(struct req *r)
 		db_rollback(db);
 	}
 	r->in_txn = 0;
+	if (r->t0.tv_sec) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		metrics_txn_seconds((double)(t1.tv_sec - r->t0.tv_sec) + (t1.tv_nsec - r->t0.tv_nsec) / 1e9);
+	}
 }
 
 /* Ends a request without a connection: settle, fan out, hand back data. */
@@ -277,7 +285,7 @@ static int finish_detached(struct req *r, json_t **data, char msg[256])
 	err = r->err;
 	if (err == RT_OK) {
 		for (struct pending_event *ev = r->events; ev; ev = ev->next)
-			events_publish(r->srv, ev);
+			events_publish(ev);
 		if (data) {
 			*data = r->data ? r->data : json_object();
 			r->data = NULL;
@@ -360,7 +368,7 @@ void dispatch_finish(struct req *r)
 			events_subscribe(s, r->subscribe_coalition, r->roles, r->subscribe_since);
 	}
 	for (struct pending_event *ev = r->events; ev; ev = ev->next)
-		events_publish(r->srv, ev);
+		events_publish(ev);
 	if (r->sign_in < 0 && r->sign_in_member)
 		server_end_session(r->srv, r->sign_in_token);
 done:

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "store_events.h"
 
@@ -65,6 +66,7 @@ struct req {
 	int in_txn;             /* a transaction is open */
 	int replayed;           /* data is a stored first reply */
 	int system;             /* run by the daemon itself (timers), not a member */
+	struct timespec t0;     /* when the transaction began (for metrics) */
 
 	/* effects on the connection, applied after a successful commit */
 	int64_t subscribe_coalition, subscribe_since;

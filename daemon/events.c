@@ -3,6 +3,7 @@
  */
 #include "events.h"
 #include "frame.h"
+#include "metrics.h"
 #include "rt.h"
 #include "server.h"
 #include "session.h"
@@ -128,7 +129,7 @@ static int may_see(const struct pending_event *ev, const struct session *s, unsi
 	return 0;
 }
 
-void events_publish(struct server *srv, const struct pending_event *ev)
+void events_publish(const struct pending_event *ev)
 {
 	struct room *r = room_get(ev->coalition_id, 0);
 	if (!r)
@@ -141,7 +142,7 @@ void events_publish(struct server *srv, const struct pending_event *ev)
 			sub->roles = ev->roles_updated;
 		if (may_see(ev, s, sub->roles)) {
 			session_send(s, ev->frame);
-			server_count_fanout(srv);
+			metrics_fanout();
 		}
 	}
 }

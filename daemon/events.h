@@ -33,7 +33,7 @@ int events_subscribe(struct session *s, int64_t coalition_id, unsigned roles, in
 /* Leaves every room. */
 void events_unsubscribe_all(struct session *s);
 /* Delivers a committed event to the room's subscribers that may see it. */
-void events_publish(struct server *srv, const struct pending_event *ev);
+void events_publish(const struct pending_event *ev);
 /* Frees a list of pending events. */
 void events_free_pending(struct pending_event *list);
 /* Frees every room (at shutdown). */

@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 #include <string.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -126,6 +127,19 @@ void rt_token_new(char buf[static 44])
 void rt_sha256(unsigned char out[32], const void *data, size_t len)
 {
 	crypto_hash_sha256(out, data, len);
+}
+
+void rt_log(int level, const char *fmt, ...)
+{
+	static const char *const names[] = { "error", "warn", "info" };
+	char now[21], line[1024];
+	va_list ap;
+	rt_now(now);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	/* one write per line, so lines of threads never interleave */
+	fprintf(stderr, "%s %s %s\n", now, names[level < 0 || level > 2 ? 0 : level], line);
 }
 
 int rt_text_ok(const char *s)

@@ -58,6 +58,11 @@ void rt_token_new(char buf[static 44]);
 /* SHA-256 of a string. */
 void rt_sha256(unsigned char out[32], const void *data, size_t len);
 
+enum rt_log_level { LOG_ERROR, LOG_WARN, LOG_INFO };
+/* One line to stderr: time, level, message. Never pass secrets (passwords,
+ * tokens) or what anonymity and ballot secrecy protect. */
+void rt_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Valid UTF-8 with no control characters other than \t \n \r? */
 int rt_text_ok(const char *s);
 

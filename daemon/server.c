@@ -14,6 +14,7 @@
 #include "dispatch.h"
 #include "events.h"
 #include "frame.h"
+#include "metrics.h"
 #include "hooks.h"
 #include "rt.h"
 #include "session.h"
@@ -68,16 +69,6 @@ void server_unlink_session(struct server *srv, struct session *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	s->prev = s->next = NULL;
-}
-
-void server_count_drop(struct server *srv)
-{
-	srv->n_drops++;
-}
-
-void server_count_fanout(struct server *srv)
-{
-	srv->n_fanout++;
 }
 
 void server_wake(struct server *srv)
@@ -215,24 +206,16 @@ static int serve_static(struct lws *wsi, const char *uri)
 
 static int serve_metrics(struct lws *wsi)
 {
-	char body[2048];
 	size_t conns = 0;
+	char *body;
+	int rc;
 	for (struct session *s = server.sessions; s; s = s->next)
 		conns += !s->is_http;
-	int n = snprintf(body, sizeof body,
-		"# HELP roundtable_connections Open WebSocket connections.\n"
-		"# TYPE roundtable_connections gauge\nroundtable_connections %zu\n"
-		"# HELP roundtable_requests_total Protocol requests handled.\n"
-		"# TYPE roundtable_requests_total counter\nroundtable_requests_total %llu\n"
-		"# HELP roundtable_events_fanned_out_total Event deliveries queued to subscribers.\n"
-		"# TYPE roundtable_events_fanned_out_total counter\nroundtable_events_fanned_out_total %llu\n"
-		"# HELP roundtable_queue_drops_total Clients cut off for not reading their events.\n"
-		"# TYPE roundtable_queue_drops_total counter\nroundtable_queue_drops_total %llu\n"
-		"# HELP roundtable_login_failures_total Failed sign-ins.\n"
-		"# TYPE roundtable_login_failures_total counter\nroundtable_login_failures_total %llu\n",
-		conns, (unsigned long long)server.n_requests, (unsigned long long)server.n_fanout,
-		(unsigned long long)server.n_drops, (unsigned long long)server.n_login_failures);
-	return http_send(wsi, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, body, (size_t)n);
+	if (!(body = metrics_render(conns)))
+		return http_text(wsi, 500, "out of memory\n");
+	rc = http_send(wsi, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, body, strlen(body));
+	free(body);
+	return rc;
 }
 
 /* The member signed in by the request's cookie, or 0. */
@@ -423,7 +406,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) >= (int)sizeof origin ||
 			    lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0 ||
 			    !server_origin_allowed(&server, origin)) {
-				lwsl_notice("refused upgrade from origin %.100s\n", origin);
+				rt_log(LOG_WARN, "refused a WebSocket upgrade from origin %.100s", origin);
 				lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
 				return -1;
 			}
@@ -614,12 +597,12 @@ int server_run(const struct server_config *cfg)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	fprintf(stderr, "roundtable %s: serving %s://%s:%d (data %s)\n", RT_VERSION, cfg->tls_cert ? "https" : "http",
-	        cfg->host, cfg->port, cfg->data_dir);
+	rt_log(LOG_INFO, "roundtable %s serving %s://%s:%d (data %s)", RT_VERSION, cfg->tls_cert ? "https" : "http",
+	       cfg->host, cfg->port, cfg->data_dir);
 	while (!stopping)
 		if (lws_service(server.ctx, 0) < 0)
 			break;
-	fprintf(stderr, "roundtable: shutting down\n");
+	rt_log(LOG_INFO, "shutting down");
 	rc = 0;
 done:
 	workers_stop();

@@ -34,8 +34,6 @@ struct server {
 	struct session *sessions; /* every live connection */
 	char allowed[MAX_ORIGINS + 2][256];
 	int n_allowed;
-	/* counters for /metrics */
-	uint64_t n_requests, n_fanout, n_drops, n_login_failures;
 };
 
 /* Serves until SIGINT or SIGTERM. Returns a process exit code. */
@@ -44,9 +42,6 @@ int server_run(const struct server_config *cfg);
 /* Bookkeeping of live sessions (called by session.c). */
 void server_link_session(struct server *srv, struct session *s);
 void server_unlink_session(struct server *srv, struct session *s);
-/* Counters. */
-void server_count_drop(struct server *srv);
-void server_count_fanout(struct server *srv);
 
 /* The frame of an event: {"event","coalition","seq","data"} with payload as
  * data (JSON text). The caller owns the frame (frame_unref). */

@@ -9,6 +9,7 @@
 #include "session.h"
 #include "events.h"
 #include "frame.h"
+#include "metrics.h"
 #include "rt.h"
 #include "server.h"
 
@@ -97,7 +98,8 @@ void session_send(struct session *s, struct frame *f)
 	    (s->q_len == s->q_cap && queue_grow(s) != 0)) {
 		/* A client that stops reading must not hold the server's memory. */
 		s->cut_off = 1;
-		server_count_drop(s->srv);
+		metrics_drop();
+		rt_log(LOG_WARN, "cut off a client at %s that stopped reading (%zu frames waiting)", s->peer, s->q_len);
 		queue_clear(s);
 		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 		return;

@@ -200,6 +200,39 @@ test('proposal buttons cast and change a ballot', async () => {
   await page.locator('#ballot-list li', { hasText: 'Tom Nguyen' }).waitFor();
 });
 
+test('single choice and approval ballots', async () => {
+  const closes = new Date(Date.now() + 3 * 24 * 3600 * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const base = { coalition: 'valley', body: 'Pick.', eligible_roles: ['provider'], closes_at: closes };
+  const choice = await setup.request('decision.create', { ...base, title: 'Payroll vendor', kind: 'choice', options: ['Vendor A', 'Vendor B'] });
+  const approval = await setup.request('decision.create', { ...base, title: 'Meeting days', kind: 'approval', options: ['Monday', 'Wednesday', 'Friday'] });
+  const { page } = tom;
+
+  await page.goto(`${daemon.url}/#/c/valley/decisions/${choice.decision.id}`);
+  await page.locator('h1', { hasText: 'Payroll vendor' }).waitFor();
+  await page.getByRole('button', { name: 'Cast ballot' }).click();
+  assert.match(await page.locator('#ballot-error').textContent(), /Choose an option/);
+  await page.getByLabel('Vendor B').check();
+  await page.getByRole('button', { name: 'Cast ballot' }).click();
+  await page.locator('#receipt-value').waitFor();
+  await page.locator('#tally tr[data-key="Vendor B"] td.num', { hasText: /^1/ }).waitFor();
+  assert.match(await page.locator('#ballot-status').textContent(), /Your ballot: Vendor B/);
+
+  await page.goto(`${daemon.url}/#/c/valley/decisions/${approval.decision.id}`);
+  await page.locator('h1', { hasText: 'Meeting days' }).waitFor();
+  await page.getByLabel('Monday').check();
+  await page.getByLabel('Friday').check();
+  await page.getByRole('button', { name: 'Cast ballot' }).click();
+  await page.locator('#receipt-value').waitFor();
+  await page.locator('#tally tr[data-key="Friday"] td.num', { hasText: /^1/ }).waitFor();
+  assert.match(await page.locator('#ballot-status').textContent(), /Your ballot: Monday, Friday/);
+  // Reloaded, the page knows the ballot and the receipt.
+  await page.reload();
+  await page.locator('#ballot-status', { hasText: 'Your ballot: Monday, Friday' }).waitFor();
+  assert.equal(await page.getByLabel('Monday').isChecked(), true);
+  assert.equal(await page.getByLabel('Wednesday').isChecked(), false);
+  await page.locator('#receipt-value').waitFor();
+});
+
 test('a secret consent vote hides results until a convener closes it; the voter sees the close live', async () => {
   const { page } = tom;
   await page.goto(`${daemon.url}/#/c/valley/decisions/${consentId}`);

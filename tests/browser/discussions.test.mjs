@@ -149,6 +149,8 @@ test('posting: an @mention suggestion, a reply, anonymously', async () => {
   assert.match(await page.locator('#reply-banner').textContent(), /Replying to Ana Ruiz/);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'compose-body');
   await box.fill('I hear the **billing** pain; the Hub could start there.');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  assert.equal(await page.locator('#compose-preview .preview-body strong').textContent(), 'billing');
   await page.getByLabel('Post anonymously').check();
   await page.getByRole('button', { name: 'Post message' }).click();
   const mine = messageItem(page, 'I hear the billing pain');
@@ -158,6 +160,7 @@ test('posting: an @mention suggestion, a reply, anonymously', async () => {
   assert.equal(await mine.locator('.md strong').textContent(), 'billing');
   assert.equal(await box.inputValue(), '');
   assert.equal(await page.locator('#reply-banner').isHidden(), true);
+  assert.equal(await page.locator('#compose-preview').isHidden(), true);
 });
 
 test('another member sees new messages, edits and deletions live, and nobody is named on anonymous ones', async () => {
@@ -278,8 +281,49 @@ test('a new thread, seen live in the other member\'s list', async () => {
   await screenshot(tom.page, 'discussions-list-phone.png');
 });
 
+test('a member who was offline catches up after reconnecting: each message once, in order', async () => {
+  const { page } = tom;
+  // A hash change, not a page load: nothing is being fetched when the daemon stops.
+  await page.evaluate((id) => { location.hash = `#/c/valley/threads/${id}`; }, firstThread.id);
+  await page.locator('h1', { hasText: FIRST_TITLE }).waitFor();
+  await page.locator('#conn-status[data-state="online"]').waitFor();
+  const port = daemon.port;
+  const stopped = await daemon.stop();
+  daemon = null;
+  assert.equal(stopped.code, 0);
+  await page.locator('#conn-status[data-state="offline"]').waitFor();
+
+  // Meanwhile, through another daemon over the same data, James writes.
+  const other = await startDaemon({ dataDir });
+  let ids;
+  try {
+    const c = await RtClient.connect(other.url);
+    await c.request('auth.login', { email: 'james@demo.test', password: DEMO_PASSWORD });
+    const a = await c.request('message.post', { thread: firstThread.id, body: 'While you were away: first.' });
+    const b = await c.request('message.post', { thread: firstThread.id, body: 'While you were away: second.', reply_to: a.message.id });
+    await c.request('message.edit', { message: a.message.id, body: 'While you were away: first, edited.' });
+    ids = [a.message.id, b.message.id];
+    c.close();
+  } finally {
+    await other.stop();
+  }
+
+  daemon = await startDaemon({ dataDir, port });
+  await page.getByRole('button', { name: 'Reconnect now' }).click({ timeout: 2000 }).catch(() => {});
+  await page.locator('#conn-status[data-state="online"]').waitFor();
+  await messageItem(page, 'While you were away: second.').waitFor();
+  await messageItem(page, 'first, edited').waitFor();
+  for (const id of ids) assert.equal(await page.locator(`#message-list #msg-${id}`).count(), 1, `message ${id} shown once`);
+  const order = await page.locator('#message-list li.message').evaluateAll((lis) => lis.map((li) => Number(li.dataset.messageId)));
+  assert.deepEqual(order, [...order].sort((x, y) => x - y), 'oldest to newest');
+  assert.deepEqual(order.slice(-2), ids);
+  assert.match(await page.locator(`#msg-${ids[1]} .reply-ref`).textContent(), /In reply to James Carter/);
+});
+
 test('no console errors or CSP violations', () => {
   for (const who of [maria, tom]) {
+    // Chromium itself logs each WebSocket attempt that finds the daemon down.
+    if (who) who.watch.allow(/WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws' failed/);
     if (who) assert.deepEqual(who.watch.problems(), []);
   }
 });

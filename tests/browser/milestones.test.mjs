@@ -149,6 +149,33 @@ test('a convener adopts an Iron Triangle metric from the template', async () => 
   await created.locator('svg.ms-chart g.ms-target').waitFor();
 });
 
+test('a convener links a milestone to the MOU that serves it', async (t) => {
+  let mous = null;
+  try {
+    ({ mous } = await api.request('mou.list', { coalition: 'valley' }));
+  } catch (e) {
+    mous = null;
+  }
+  if (!mous || !mous.length) {
+    t.skip('this build has no MOUs to link');
+    return;
+  }
+  const { page } = maria;
+  const { milestones } = await api.request('milestone.list', { coalition: 'valley' });
+  const target = milestones.find((m) => !(m.links || []).some((l) => l.kind === 'mou' && l.id === mous[0].id));
+  assert.ok(target);
+  const c = card(page, target.id);
+  await c.locator('summary', { hasText: 'Link the work that serves it' }).click();
+  await c.getByLabel('Kind').selectOption('mou');
+  await c.getByLabel('Which one').selectOption(String(mous[0].id));
+  await c.getByRole('button', { name: 'Link', exact: true }).click();
+  const link = c.locator('.ms-links a', { hasText: mous[0].title });
+  await link.waitFor();
+  assert.equal(await link.getAttribute('href'), `#/c/valley/mous/${mous[0].id}`);
+  // Grace sees the link live.
+  await card(grace.page, target.id).locator('.ms-links a', { hasText: mous[0].title }).waitFor();
+});
+
 test('the dashboard fits a phone and prints without navigation or forms', async () => {
   const { page } = tom;
   await page.setViewportSize({ width: 360, height: 740 });

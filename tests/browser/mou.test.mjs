@@ -74,6 +74,18 @@ test('the list shows each MOU with its signature status', async () => {
   await item.getByRole('link', { name: demo.title }).click();
   await page.waitForURL(new RegExp(`#/c/valley/mous/${mouId}$`));
   await page.locator('h1', { hasText: demo.title }).waitFor();
+  // Traceability: the milestones this MOU serves, when the build has milestones.
+  let serves = [];
+  try {
+    serves = (await james.request('milestone.links_for', { coalition: 'valley', kind: 'mou', id: mouId })).milestones || [];
+  } catch (e) {
+    serves = [];
+  }
+  if (serves.length) {
+    const line = page.locator('#mou-serves');
+    await line.locator('a', { hasText: serves[0].title }).waitFor();
+    assert.equal(await line.locator('a').count(), serves.length);
+  }
 });
 
 test('a party signs the current version, and the MOU becomes fully signed live', async () => {

@@ -28,13 +28,15 @@ export function render(app, slug, idParam) {
   let reasons = null; // secret: [{choice, reason}]
   let roles = [];
   let formFor = ''; // what the ballot form was built for
+  let localBallot = null; // my ballot as cast from this page (a secret one is not sent back)
+  let verifyTried = false;
 
   const heading = h('h1', { id: 'decision-title' }, t('app.loading'));
   const meta = h('p', { class: 'decision-head-meta' });
   const failure = h('p', { class: 'error', role: 'alert', hidden: true });
   const bodyPanel = h('section', { class: 'panel', 'aria-labelledby': 'decision-title', id: 'decision-body' });
   const outcomePanel = h('section', { class: 'panel outcome-panel', id: 'outcome-panel', 'aria-labelledby': 'outcome-title', hidden: true, tabindex: '-1' });
-  const tallyBox = h('div', { id: 'tally', 'aria-live': 'polite' });
+  const tallyBox = h('div', { id: 'tally' }); // aria-live once first shown
   const roundsBox = h('div', { id: 'rounds' });
   const resultsPanel = h('section', { class: 'panel', id: 'results-panel', 'aria-labelledby': 'results-title' },
     h('h2', { id: 'results-title' }, t('dec.results_heading')), tallyBox, roundsBox);
@@ -276,7 +278,8 @@ export function render(app, slug, idParam) {
         // (same key) if the socket drops, so it counts exactly once.
         const data = await conn.request('ballot.cast', args, { key: newKey() });
         if (!alive) return;
-        me = { ...me, voted: true, ballot: { choice, reason: args.reason || null } };
+        localBallot = { choice, reason: args.reason || null };
+        me = { ...me, voted: true, ballot: localBallot };
         if (data.receipt) saveReceipt(memberId, id, data.receipt);
         receiptInput.value = '';
         updateReceiptField();
@@ -576,6 +579,18 @@ export function render(app, slug, idParam) {
     decision = data.decision;
     tally = data.tally || null;
     me = data.me || {};
+    // A secret ballot is never sent back by decision.get: what this page cast,
+    // or what the receipt kept in this browser verifies, stands in for it.
+    if (me.voted && !me.ballot && localBallot) me = { ...me, ballot: localBallot };
+    if (me.voted && !me.ballot && !verifyTried && savedReceipt(memberId, id)) {
+      verifyTried = true;
+      conn.request('decision.verify', { decision: id, receipt: savedReceipt(memberId, id) }).then((v) => {
+        if (!alive || !v || v.status !== 'counted' || !v.ballot || me.ballot) return;
+        localBallot = v.ballot;
+        me = { ...me, ballot: localBallot };
+        renderMyStatus();
+      }, () => {});
+    }
     ballots = data.ballots !== undefined ? data.ballots : null;
     reasons = data.reasons !== undefined ? data.reasons : null;
     renderHead();
@@ -636,6 +651,7 @@ export function render(app, slug, idParam) {
       roles = (info && info.me && info.me.roles) || [];
       apply(data, true);
       el.querySelector('#decision-columns').hidden = false;
+      setTimeout(() => tallyBox.setAttribute('aria-live', 'polite'), 0);
     } catch (e) {
       if (!alive) return;
       heading.textContent = e.code === 'not_found' ? t('app.not_found_title') : t('error.unknown');

@@ -40,8 +40,8 @@ function renderList(app, slug) {
 
   const failure = h('p', { class: 'error', role: 'alert', hidden: true });
   const status = h('p', { class: 'loading' }, t('app.loading'));
-  const openList = h('ul', { class: 'decision-list', id: 'open-decisions', 'aria-labelledby': 'open-title', 'aria-live': 'polite' });
-  const closedList = h('ul', { class: 'decision-list', id: 'closed-decisions', 'aria-labelledby': 'closed-title', 'aria-live': 'polite' });
+  const openList = h('ul', { class: 'decision-list', id: 'open-decisions', 'aria-labelledby': 'open-title' });
+  const closedList = h('ul', { class: 'decision-list', id: 'closed-decisions', 'aria-labelledby': 'closed-title' });
   const openEmpty = h('p', { class: 'empty', hidden: true }, t('dec.none_open'));
   const closedEmpty = h('p', { class: 'empty', hidden: true }, t('dec.none_closed'));
   const createArea = h('div', { id: 'decision-create-area' });
@@ -103,6 +103,11 @@ function renderList(app, slug) {
       if (!alive || mine !== seq) return;
       failure.hidden = true;
       show(data.decisions || []);
+      // Polite from now on: changed cards are read out, the first list is not.
+      setTimeout(() => {
+        openList.setAttribute('aria-live', 'polite');
+        closedList.setAttribute('aria-live', 'polite');
+      }, 0);
     } catch (e) {
       if (!alive || mine !== seq) return;
       status.hidden = true;

@@ -11,6 +11,7 @@ import {
   addStylesheet, threadsHref, authorName, excerpt, highlightMentions, mentionSuggester,
   loadMembers, watchMentions,
 } from './discussions-util.js';
+import { previewToggle } from './discussions-preview.js';
 
 const PAGE = 30;
 
@@ -32,12 +33,15 @@ export function render(app, slug, threadParam, messageParam) {
   let members = [];
   let replyTo = null; // message id
   let draftKey = newKey();
+  let posting = 0; // posts in flight: their own events are not announced
 
   const heading = h('h1', { id: 'thread-title' }, t('app.loading'));
   const meta = h('p', { class: 'muted thread-started', id: 'thread-started' });
   const failure = h('p', { class: 'error', role: 'alert', hidden: true });
   const earlier = h('button', { type: 'button', class: 'secondary load-earlier', id: 'load-earlier', hidden: true }, t('disc.load_earlier'));
-  const list = h('ol', { class: 'messages', id: 'message-list', 'aria-labelledby': 'messages-title', 'aria-live': 'polite', 'aria-relevant': 'additions' });
+  // Live (polite, additions) once the first page is in: new messages are
+  // read out, the page that was just opened or paged back to is not.
+  const list = h('ol', { class: 'messages', id: 'message-list', 'aria-labelledby': 'messages-title', 'aria-relevant': 'additions' });
   const empty = h('p', { class: 'empty', hidden: true }, t('disc.no_messages'));
   const composeArea = h('div', { id: 'compose-area' });
 
@@ -159,14 +163,14 @@ export function render(app, slug, threadParam, messageParam) {
 
   // --- paging ---------------------------------------------------------------------
 
-  async function fetchPage(before) {
-    const args = { thread: threadId, limit: PAGE };
+  async function fetchPage(before, limit) {
+    const args = { thread: threadId, limit: limit || PAGE };
     if (before) args.before = before;
     return conn.request('thread.get', args);
   }
 
   let loadingEarlier = false;
-  async function loadEarlier() {
+  async function loadEarlier(limit) {
     if (loadingEarlier || !more) return false;
     loadingEarlier = true;
     earlier.disabled = true;
@@ -174,12 +178,12 @@ export function render(app, slug, threadParam, messageParam) {
     const first = list.querySelector('li.message');
     const top = first ? first.getBoundingClientRect().top : 0;
     try {
-      const data = await fetchPage(oldestId());
+      const data = await fetchPage(oldestId(), limit);
       if (!alive) return false;
       more = !!data.more;
-      list.setAttribute('aria-busy', 'true');
+      list.setAttribute('aria-live', 'off');
       for (const m of data.messages || []) put(m);
-      list.removeAttribute('aria-busy');
+      setTimeout(() => list.setAttribute('aria-live', 'polite'), 0);
       // Keep what the reader was looking at in place.
       if (first && first.isConnected) window.scrollBy(0, first.getBoundingClientRect().top - top);
       return true;
@@ -190,16 +194,21 @@ export function render(app, slug, threadParam, messageParam) {
       loadingEarlier = false;
       earlier.disabled = false;
       earlier.textContent = t('disc.load_earlier');
+      const hadFocus = document.activeElement === earlier;
       earlier.hidden = !more;
+      if (hadFocus && !more) {
+        const oldest = list.querySelector('li.message');
+        if (oldest) oldest.focus(); // the button is gone: the reader is at the start now
+      }
     }
   }
-  earlier.addEventListener('click', loadEarlier);
+  earlier.addEventListener('click', () => loadEarlier());
 
   async function jumpTo(id) {
     let tries = 0;
     while (alive && !items.has(id) && more && tries < 100) {
       tries += 1;
-      if (!(await loadEarlier())) break;
+      if (!(await loadEarlier(200))) break; // big pages: the target may be far back
     }
     const li = items.get(id);
     if (!li) {
@@ -422,6 +431,7 @@ export function render(app, slug, threadParam, messageParam) {
     }
     const textarea = h('textarea', { id: 'compose-body', name: 'body', rows: 4, required: true, 'aria-describedby': 'compose-hint' });
     const suggest = mentionSuggester(textarea, () => members, 'compose');
+    const preview = previewToggle(textarea, 'compose');
     const bannerText = h('span', { id: 'reply-banner-text' });
     const banner = h('div', { class: 'reply-banner', id: 'reply-banner', hidden: true },
       bannerText, ' ',
@@ -439,7 +449,8 @@ export function render(app, slug, threadParam, messageParam) {
         h('label', { for: 'compose-body' }, t('disc.compose_label')),
         h('p', { class: 'hint', id: 'compose-hint' }, t('disc.markdown_hint')),
         textarea, suggest.el),
-      anonWrap, error, h('div', { class: 'actions' }, submit));
+      preview.region,
+      anonWrap, error, h('div', { class: 'actions' }, submit, preview.button));
     textarea.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); form.requestSubmit(); }
     });
@@ -458,12 +469,14 @@ export function render(app, slug, threadParam, messageParam) {
       if (thread.allow_anonymous && anon.checked) args.anonymous = true;
       submit.disabled = true;
       submit.textContent = t('disc.posting');
+      posting += 1;
       try {
         const data = await conn.request('message.post', args, { key: draftKey });
         if (!alive) return;
         draftKey = newKey();
         put({ ...data.message, mine: true });
         textarea.value = '';
+        preview.reset();
         anon.checked = false;
         cancelReply();
         if (data.message.id > seenUpto) seenUpto = data.message.id;
@@ -478,6 +491,7 @@ export function render(app, slug, threadParam, messageParam) {
         error.hidden = false;
         textarea.focus();
       } finally {
+        posting -= 1;
         submit.disabled = false;
         submit.textContent = t('disc.post');
       }
@@ -504,7 +518,7 @@ export function render(app, slug, threadParam, messageParam) {
     if (ev.event === 'message.created') {
       const known = messages.has(msg.id);
       put(msg);
-      if (!known && !isMine(messages.get(msg.id))) {
+      if (!known && !isMine(messages.get(msg.id)) && !(posting && msg.anonymous)) {
         app.announce(msg.anonymous || !msg.author ? t('disc.new_from_anon') : t('disc.new_from', { name: msg.author.name }));
       }
     } else if (ev.event === 'message.edited' || ev.event === 'message.deleted') {
@@ -566,6 +580,7 @@ export function render(app, slug, threadParam, messageParam) {
       list.insertBefore(divider, items.get(firstNew.id));
     }
     renderComposer();
+    setTimeout(() => list.setAttribute('aria-live', 'polite'), 0);
     if (focusMessage) {
       await jumpTo(focusMessage);
     } else if (divider) {

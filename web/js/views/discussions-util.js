@@ -69,7 +69,7 @@ const MENTION_RE = /(^|[^\p{L}\p{N}_.@'-]|['-])@([\p{L}\p{N}_'.-]+)/gu;
 // Which member (if exactly one) a mention token names: a full name with dots,
 // or a first name that only one member has. Mirrors the daemon's rule.
 export function resolveMention(token, members) {
-  const tok = token.replace(/[.'-]+$/, '').toLowerCase();
+  const tok = token.replace(/['’]s$/i, '').replace(/[.'-]+$/, '').toLowerCase();
   if (!tok) return null;
   for (const m of members) {
     if (mentionHandle(m.name).toLowerCase() === tok) return m;
@@ -101,7 +101,7 @@ export function highlightMentions(root, members, meId) {
     let m;
     while ((m = MENTION_RE.exec(text))) {
       const start = m.index + m[1].length;
-      const token = m[2].replace(/[.'-]+$/, '');
+      const token = m[2].replace(/['’]s$/i, '').replace(/[.'-]+$/, '');
       const who = resolveMention(token, members);
       if (!who) continue;
       const end = start + 1 + token.length;
@@ -130,14 +130,12 @@ export function mentionSuggester(textarea, getMembers, idPrefix) {
 
   textarea.setAttribute('aria-autocomplete', 'list');
   textarea.setAttribute('aria-controls', listId);
-  textarea.setAttribute('aria-expanded', 'false');
 
   function close() {
     list.hidden = true;
     items = [];
     active = -1;
     range = null;
-    textarea.setAttribute('aria-expanded', 'false');
     textarea.removeAttribute('aria-activedescendant');
   }
 
@@ -171,7 +169,6 @@ export function mentionSuggester(textarea, getMembers, idPrefix) {
       list.append(li);
     });
     list.hidden = false;
-    textarea.setAttribute('aria-expanded', 'true');
     mark();
   }
 

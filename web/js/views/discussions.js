@@ -15,6 +15,7 @@ import {
   mentionsOf, onMention, mentionText, loadMembers, mentionSuggester,
 } from './discussions-util.js';
 import * as threadView from './discussions-thread.js';
+import { previewToggle } from './discussions-preview.js';
 
 export const link = { id: 'disc.area', href: (slug) => threadsHref(slug) };
 
@@ -37,7 +38,7 @@ function renderList(app, slug) {
     h('a', { href: '#/c/' + encodeURIComponent(slug), id: 'disc-coalition-link' }, t('disc.back_to_coalition')));
   const failure = h('p', { class: 'error', role: 'alert', hidden: true });
   const status = h('p', { class: 'loading' }, t('app.loading'));
-  const list = h('ul', { class: 'thread-list', id: 'thread-list', 'aria-labelledby': 'threads-title', 'aria-live': 'polite' });
+  const list = h('ul', { class: 'thread-list', id: 'thread-list', 'aria-labelledby': 'threads-title' });
   const mentionBox = h('section', { class: 'panel mentions', id: 'mention-inbox', 'aria-labelledby': 'mentions-title', hidden: true },
     h('h2', { id: 'mentions-title' }, t('disc.mentions_title')),
     h('ul', { class: 'mention-items', 'aria-live': 'polite' }));
@@ -97,6 +98,8 @@ function renderList(app, slug) {
       if (!alive || mine !== loadSeq) return;
       failure.hidden = true;
       showThreads(data.threads || []);
+      // Polite from now on: changed rows are read out, the first list is not.
+      setTimeout(() => list.setAttribute('aria-live', 'polite'), 0);
     } catch (e) {
       if (!alive || mine !== loadSeq) return;
       status.hidden = true;
@@ -180,6 +183,7 @@ function renderList(app, slug) {
     const bodyId = 'new-thread-body';
     const body = h('textarea', { id: bodyId, name: 'body', rows: 5, required: true, 'aria-describedby': 'new-thread-body-hint' });
     const suggest = mentionSuggester(body, () => members, 'new-thread');
+    const preview = previewToggle(body, 'new-thread');
     const anon = h('input', { type: 'checkbox', id: 'new-thread-anon', name: 'allow_anonymous', checked: true });
     const error = h('p', { class: 'error', id: 'new-thread-error', role: 'alert', hidden: true });
     const submit = h('button', { type: 'submit', class: 'primary' }, t('disc.new_submit'));
@@ -189,9 +193,10 @@ function renderList(app, slug) {
         h('label', { for: bodyId }, t('disc.new_body')),
         h('p', { class: 'hint', id: 'new-thread-body-hint' }, t('disc.markdown_hint')),
         body, suggest.el),
+      preview.region,
       h('div', { class: 'check' }, anon, h('label', { for: 'new-thread-anon' }, t('disc.new_allow_anon'))),
       error,
-      h('div', { class: 'actions' }, submit));
+      h('div', { class: 'actions' }, submit, preview.button));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       error.hidden = true;
@@ -314,6 +319,10 @@ export const strings = {
     'disc.new_submit': 'Start thread',
     'disc.markdown_hint': 'Markdown works: **bold**, *italic*, lists, links. Type @ and a name to mention someone.',
     'disc.empty': 'Please write something first.',
+    'disc.preview': 'Preview',
+    'disc.preview_hide': 'Hide preview',
+    'disc.preview_note': 'Preview — the posted message may differ in small details.',
+    'disc.preview_empty': 'Nothing to preview yet.',
 
     'disc.load_earlier': 'Load earlier messages',
     'disc.loading_earlier': 'Loading…',

@@ -98,6 +98,7 @@ function render(app, slug) {
   const roles = () => (me && me.roles) || [];
   const hasRole = (...rs) => rs.some((r) => roles().includes(r));
   const canCreate = () => hasRole('convener', 'design_team', 'hub');
+  const canLink = (m) => hasRole('convener', 'design_team', 'hub') || !!(me && m.owner && m.owner.id === me.id);
   const canUpdate = (m) => hasRole('convener', 'design_team') || !!(me && m.owner && m.owner.id === me.id);
 
   // --- overview ---------------------------------------------------------------
@@ -206,7 +207,8 @@ function render(app, slug) {
       lastEl,
       links,
       about,
-      canUpdate(m) ? updateForm(m) : null]);
+      canUpdate(m) ? updateForm(m) : null,
+      canLink(m) ? linkForm(m) : null]);
     return li;
   }
 
@@ -299,6 +301,70 @@ function render(app, slug) {
       }
     });
     return details;
+  }
+
+  // Link a milestone to the decision, MOU or discussion that serves it.
+  const LINK_SOURCES = { decision: ['decision.list', 'decisions'], mou: ['mou.list', 'mous'], thread: ['thread.list', 'threads'] };
+  const linkLists = new Map(); // kind -> Promise of [{id, title}]
+  function itemsOf(kind) {
+    if (!linkLists.has(kind)) {
+      const [op, field] = LINK_SOURCES[kind];
+      linkLists.set(kind, conn.request(op, { coalition: slug }).then((d) => d[field] || [], () => null));
+    }
+    return linkLists.get(kind);
+  }
+
+  function linkForm(m) {
+    let key = newKey();
+    const id = 'ms-' + m.id + '-link';
+    const kind = h('select', { id: id + '-kind' },
+      h('option', { value: '' }, t('milestones.link_choose_kind')),
+      Object.keys(LINK_SOURCES).map((k) => h('option', { value: k }, t('milestones.link.' + k))));
+    const item = h('select', { id: id + '-item', disabled: true, required: true },
+      h('option', { value: '' }, t('milestones.link_choose_item')));
+    const error = h('p', { class: 'error', role: 'alert', hidden: true });
+    const submit = h('button', { type: 'submit', class: 'secondary' }, t('milestones.link_submit'));
+    kind.addEventListener('change', async () => {
+      clear(item);
+      item.append(h('option', { value: '' }, t('milestones.link_choose_item')));
+      item.disabled = true;
+      if (!kind.value) return;
+      const list = await itemsOf(kind.value);
+      if (!alive) return;
+      const linked = new Set((m.links || []).filter((l) => l.kind === kind.value).map((l) => l.id));
+      for (const x of list || []) {
+        if (!linked.has(x.id)) item.append(h('option', { value: String(x.id) }, x.title || ('#' + x.id)));
+      }
+      item.disabled = !(list && list.length);
+    });
+    const form = h('form', { class: 'stack ms-link-form' },
+      h('div', { class: 'field' }, h('label', { for: id + '-kind' }, t('milestones.link_kind')), kind),
+      h('div', { class: 'field' }, h('label', { for: id + '-item' }, t('milestones.link_item')), item),
+      error, h('div', { class: 'actions' }, submit));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      error.hidden = true;
+      if (!kind.value || !item.value) {
+        error.textContent = t('milestones.link_choose_both');
+        error.hidden = false;
+        return;
+      }
+      submit.disabled = true;
+      try {
+        const data = await conn.request('milestone.link', { milestone: m.id, [kind.value]: Number(item.value) }, { key });
+        if (!alive) return;
+        key = newKey();
+        app.announce(t('milestones.linked'));
+        applyUpdate(data.milestone, null, true);
+      } catch (e) {
+        if (!alive) return;
+        if (e.code !== 'offline') key = newKey();
+        error.textContent = errorText(e);
+        error.hidden = false;
+        submit.disabled = false;
+      }
+    });
+    return h('details', { class: 'ms-link-box' }, h('summary', null, t('milestones.link_title')), form);
   }
 
   // --- lists ------------------------------------------------------------------
@@ -619,6 +685,14 @@ export const strings = {
     'milestones.link.mou': 'MOU',
     'milestones.link.thread': 'Discussion',
     'milestones.last_update': 'Last update',
+    'milestones.link_title': 'Link the work that serves it',
+    'milestones.link_kind': 'Kind',
+    'milestones.link_item': 'Which one',
+    'milestones.link_choose_kind': 'Choose: decision, MOU or discussion…',
+    'milestones.link_choose_item': 'Choose…',
+    'milestones.link_choose_both': 'Choose a kind and an item.',
+    'milestones.link_submit': 'Link',
+    'milestones.linked': 'Linked.',
     'milestones.someone': 'Someone',
     'milestones.changed_to': 'Status changed to',
     'milestones.new_value': 'New value: {value} {unit}',

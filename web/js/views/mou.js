@@ -217,6 +217,7 @@ function renderOne(app, slug, idText) {
   const failure = h('p', { class: 'error', role: 'alert', hidden: true });
   const stateLine = h('p', { class: 'mou-fullstate', id: 'mou-state', 'aria-live': 'polite' });
   const partiesLine = h('p', { class: 'mou-parties' });
+  const servesLine = h('p', { class: 'mou-serves', id: 'mou-serves', hidden: true });
 
   const sigList = h('ul', { class: 'mou-signatures', id: 'mou-signatures', 'aria-live': 'polite' });
   const signArea = h('div', { class: 'mou-sign', id: 'mou-sign-area' });
@@ -264,8 +265,25 @@ function renderOne(app, slug, idText) {
       diffForm, diffError, diffOut));
 
   const el = h('article', { class: 'mou mou-detail', 'aria-labelledby': 'mou-title', dataset: { mouId: id } },
-    h('header', { class: 'page-head' }, back, heading, partiesLine),
+    h('header', { class: 'page-head' }, back, heading, partiesLine, servesLine),
     failure, body);
+
+  // The milestones this MOU serves (traceability, from the milestones area).
+  async function loadServes() {
+    let data;
+    try {
+      data = await conn.request('milestone.links_for', { coalition: slug, kind: 'mou', id });
+    } catch (e) {
+      return; // no milestones area, or nothing to show
+    }
+    if (!alive) return;
+    const list = data.milestones || [];
+    clear(servesLine);
+    servesLine.hidden = list.length === 0;
+    if (!list.length) return;
+    append(servesLine, [h('span', { class: 'label' }, t('mou.serves'), ': '),
+      list.map((m, i) => [i ? ', ' : '', h('a', { href: `${base(slug)}/milestones` }, m.title)])]);
+  }
 
   function jump(ev) {
     ev.preventDefault(); // the hash belongs to the router
@@ -655,6 +673,7 @@ function renderOne(app, slug, idText) {
     }
     renderEditor(got.body);
     body.hidden = false;
+    loadServes();
     await subscribed;
   }
 
@@ -766,6 +785,7 @@ export const strings = {
     'mou.redline_deleted': 'Deleted',
     'mou.redline_same': 'The two versions have the same text.',
     'mou.redline_at': 'Around line {line}',
+    'mou.serves': 'Serves the milestones',
     'mou.redline_summary': '{ins} lines inserted, {del} lines deleted.',
   },
 };

@@ -556,7 +556,7 @@ function renderOne(app, slug, idText) {
       try {
         await conn.request('evaluator.assign', args, { key });
         key = newKey();
-        member.value = '';
+        form.reset();
         app.announce(t('rfq.ev_done'));
         refresh();
       } catch (e) {

@@ -1,0 +1,23 @@
+/*
+ * metrics.h: the daemon's counters, rendered for GET /metrics in the
+ * Prometheus text format: connections, requests by op and outcome, event
+ * deliveries, clients cut off, failed sign-ins, and a histogram of request
+ * transaction latency (from BEGIN to COMMIT or ROLLBACK).
+ */
+#ifndef RT_METRICS_H
+#define RT_METRICS_H
+
+#include <stddef.h>
+
+/* Counts one request of op (a name from the op table, or NULL for an
+ * unknown or unreadable one) with its outcome (an rt_err). */
+void metrics_request(const char *op, int err);
+/* Records how long one request's transaction took. */
+void metrics_txn_seconds(double seconds);
+void metrics_fanout(void);
+void metrics_drop(void);
+void metrics_login_failure(void);
+/* The exposition text (malloc'd, caller frees), with the open connections given. */
+char *metrics_render(size_t connections);
+
+#endif
