@@ -112,11 +112,13 @@ int store_thread_update(struct db *db, int64_t thread_id, const char *title, int
 
 /* The columns of a thread as seen by member ?2, and its unread count: the
  * messages after the read marker that are not deleted and not the member's
- * own named messages. */
+ * own named messages, counted up to 1000 (STORE_UNREAD_CAP) so that listing
+ * threads costs the same however far behind the member is. */
 #define THREAD_COLS "t.id, t.title, t.allow_anonymous, t.message_count, t.last_message_at," \
 	" t.created_at, t.created_by, c.name, COALESCE(r.upto, 0)," \
-	" (SELECT count(*) FROM messages m WHERE m.thread_id = t.id AND m.id > COALESCE(r.upto, 0)" \
-	"  AND m.deleted = 0 AND (m.author_id IS NULL OR m.author_id <> ?2))"
+	" (SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.thread_id = t.id" \
+	"  AND m.id > COALESCE(r.upto, 0) AND m.deleted = 0 AND (m.author_id IS NULL OR m.author_id <> ?2)" \
+	"  LIMIT 1000))"
 #define THREAD_FROM " FROM threads t JOIN members c ON c.id = t.created_by" \
 	" LEFT JOIN thread_reads r ON r.thread_id = t.id AND r.member_id = ?2"
 

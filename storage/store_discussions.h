@@ -41,8 +41,12 @@ int store_thread_create(struct db *db, int64_t coalition_id, const char *title, 
 int store_thread_info(struct db *db, int64_t thread_id, struct thread_info *out);
 /* Changes the title (NULL: keep) and allow_anonymous (-1: keep). */
 int store_thread_update(struct db *db, int64_t thread_id, const char *title, int allow_anonymous);
+/* Unread counts stop at this many ("1000 or more"). */
+#define STORE_UNREAD_CAP 1000
+
 /* {id, title, allow_anonymous, message_count, last_message_at, created_at,
- *  created_by: {id, name}, read_upto, unread} as seen by member_id. */
+ *  created_by: {id, name}, read_upto, unread} as seen by member_id; unread
+ *  counts at most STORE_UNREAD_CAP. */
 int store_thread_json(struct db *db, int64_t thread_id, int64_t member_id, json_t **out);
 /* The coalition's threads as store_thread_json, latest activity first. */
 int store_thread_list(struct db *db, int64_t coalition_id, int64_t member_id, json_t **out);

@@ -331,6 +331,25 @@ static void test_unread_and_read_markers(void **state)
 	                 RT_EBADREQ);
 }
 
+/* Unread counts stop at STORE_UNREAD_CAP, so listing costs the same however
+ * long the thread. */
+static void test_unread_cap(void **state)
+{
+	struct fx *f = *state;
+	int64_t t = new_thread(f, f->ana, 1), id;
+	json_t *th = NULL;
+
+	assert_int_equal(db_begin(f->db, 1), RT_OK);
+	for (int i = 0; i < STORE_UNREAD_CAP + 5; i++)
+		assert_int_equal(store_message_insert(f->db, t, f->ana, 0, 0, "m", "<p>m</p>", "2026-01-01T00:00:00Z", &id), RT_OK);
+	assert_int_equal(db_commit(f->db), RT_OK);
+	assert_int_equal(unread_of(f, f->dee, t), STORE_UNREAD_CAP);
+	assert_int_equal(unread_of(f, f->ana, t), 0);
+	assert_int_equal(store_thread_json(f->db, t, f->dee, &th), RT_OK);
+	assert_int_equal(json_integer_value(json_object_get(th, "message_count")), STORE_UNREAD_CAP + 6);
+	json_decref(th);
+}
+
 static void test_edit_history_and_tombstone(void **state)
 {
 	struct fx *f = *state;
@@ -540,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_anon_tag),
 		cmocka_unit_test_setup_teardown(test_pages_by_keyset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unread_and_read_markers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unread_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edit_history_and_tombstone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_anonymous, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
