@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, makeCoalition, collectUntilSeq, assertStrictlyIncreasing, rejectsWith, unique,
+  startDaemon, makeCoalition, collectUntilSeq, assertStrictlyIncreasing, unique, sqlite, dbPath,
 } from './lib.mjs';
 
 let d;
@@ -231,9 +231,10 @@ test('anonymous messages name their author in no reply, event frame, search hit,
   const marks = watchers.map((w) => w.rawMessages.length);
   const { thread } = await newThread(ana());
   const secretWord = unique('zebracorn');
+  const anonKey = unique('anon-key');
   const p = await dm.client.call('message.post', {
     thread: thread.id, body: `I worry about ${secretWord} and so should @Ana.Ruiz`, anonymous: true,
-  });
+  }, { key: anonKey });
   assert.equal(p.message.author, null);
   assert.equal(p.message.anonymous, true);
   assert.equal(p.message.mine, true, 'the author alone learns it is theirs');
@@ -290,6 +291,11 @@ test('anonymous messages name their author in no reply, event frame, search hit,
   const entries = audit.entries.filter((e) => seqs.has(e.seq));
   assert.ok(entries.length >= 4, `audit entries of the anonymous message: ${JSON.stringify(entries)}`);
   for (const e of entries) assert.equal(e.actor, null, `audit entry ${JSON.stringify(e)}`);
+  // In the database: no author column, no event actor, no idempotency row links Dee to it.
+  const db = dbPath(d.dataDir);
+  assert.equal((await sqlite(db, `SELECT count(*) FROM messages WHERE id = ${p.message.id} AND author_id IS NULL`)).trim(), '1');
+  assert.equal((await sqlite(db, `SELECT count(*) FROM idempotency WHERE member_id = ${dm.id} AND key = '${anonKey}'`)).trim(), '0');
+  assert.equal((await sqlite(db, `SELECT count(*) FROM events WHERE actor = ${dm.id} AND payload LIKE '%${secretWord}%'`)).trim(), '0');
   for (const w of watchers) w.close();
 });
 
