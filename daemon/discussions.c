@@ -178,49 +178,65 @@ static int name_matches(const char *name, const char *tok, size_t n, int first_o
 	return i == n;
 }
 
+/* The one member tok[0..n) names (see disc_mentions), or 0. */
+static int64_t mention_match(const json_t *members, const char *tok, size_t n)
+{
+	int64_t found = 0;
+	int matches = 0;
+	size_t k;
+	json_t *m;
+
+	/* A full name first, then a first name that only one member has. */
+	json_array_foreach(members, k, m) {
+		const char *name = json_string_value(json_object_get(m, "name"));
+		if (name && name_matches(name, tok, n, 0))
+			return json_integer_value(json_object_get(m, "id"));
+	}
+	if (memchr(tok, '.', n))
+		return 0;
+	json_array_foreach(members, k, m) {
+		const char *name = json_string_value(json_object_get(m, "name"));
+		if (name && name_matches(name, tok, n, 1)) {
+			found = json_integer_value(json_object_get(m, "id"));
+			matches++;
+		}
+	}
+	return matches == 1 ? found : 0;
+}
+
 int disc_mentions(const char *body, const json_t *members, int64_t except, int64_t *out, int max)
 {
 	const unsigned char *s = (const unsigned char *)body;
 	int count = 0;
 
 	for (size_t i = 0; s[i] && count < max; i++) {
-		size_t start, n;
-		int64_t found = 0;
-		int matches = 0;
-		size_t k;
-		json_t *m;
+		const char *tok;
+		size_t n;
+		int64_t found;
 
 		if (s[i] != '@')
 			continue;
 		if (i > 0 && (mention_char(s[i - 1]) && s[i - 1] != '-' && s[i - 1] != '\''))
 			continue; /* part of a word or an email address */
-		start = i + 1;
-		for (n = 0; mention_char(s[start + n]); n++)
+		tok = (const char *)s + i + 1;
+		for (n = 0; mention_char((unsigned char)tok[n]); n++)
 			;
-		while (n > 0 && (s[start + n - 1] == '.' || s[start + n - 1] == '-' || s[start + n - 1] == '\''))
+		i += n;
+		while (n > 0 && (tok[n - 1] == '.' || tok[n - 1] == '-' || tok[n - 1] == '\''))
 			n--;
 		if (!n)
 			continue;
-		/* A full name first, then a first name that only one member has. */
-		json_array_foreach(members, k, m) {
-			const char *name = json_string_value(json_object_get(m, "name"));
-			if (name && name_matches(name, (const char *)s + start, n, 0)) {
-				found = json_integer_value(json_object_get(m, "id"));
-				matches = 1;
-				break;
-			}
-		}
-		if (!matches && !memchr(s + start, '.', n)) {
-			json_array_foreach(members, k, m) {
-				const char *name = json_string_value(json_object_get(m, "name"));
-				if (name && name_matches(name, (const char *)s + start, n, 1)) {
-					found = json_integer_value(json_object_get(m, "id"));
-					matches++;
+		found = mention_match(members, tok, n);
+		/* @Maria's, @Maria(U+2019)s: the possessive is not part of the name */
+		if (!found) {
+			for (size_t j = n; j-- > 0;) {
+				if (tok[j] == '\'' || (j + 2 < n && memcmp(tok + j, "\xe2\x80\x99", 3) == 0)) {
+					found = j ? mention_match(members, tok, j) : 0;
+					break;
 				}
 			}
 		}
-		i = start + n - 1;
-		if (matches != 1 || !found || found == except)
+		if (!found || found == except)
 			continue;
 		for (int j = 0; j < count; j++)
 			if (out[j] == found)

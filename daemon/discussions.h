@@ -45,7 +45,8 @@ char *disc_snippet_html(const char *raw);
 /* The members a body mentions. members is [{id, name}, ...] (the
  * coalition's); a mention is @ at the start or after a character that is not
  * a letter, digit, '_' or '.', followed by letters, digits, '_', '-', '\''
- * and '.' (trailing '.', '-', '\'' dropped). @First.Last (the name's words
+ * and '.' (trailing '.', '-', '\'' dropped; if that names nobody, the text
+ * before its last ' or U+2019 is tried: a possessive). @First.Last (the name's words
  * joined by dots) names the member with that full name; @First names the one
  * member whose first word is First, and nobody when two members share it.
  * Compared ASCII-case-insensitively. Writes at most max distinct ids to out,

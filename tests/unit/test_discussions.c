@@ -91,10 +91,10 @@ static void test_snippet_html(void **state)
 
 static json_t *people(void)
 {
-	return json_pack("[{s:i,s:s},{s:i,s:s},{s:i,s:s},{s:i,s:s},{s:i,s:s}]",
+	return json_pack("[{s:i,s:s},{s:i,s:s},{s:i,s:s},{s:i,s:s},{s:i,s:s},{s:i,s:s}]",
 	                 "id", 1, "name", "Maria Lopez", "id", 2, "name", "James Carter",
 	                 "id", 3, "name", "Ana Ruiz", "id", 4, "name", "Ana Beltran",
-	                 "id", 5, "name", "Luis  Ortega");
+	                 "id", 5, "name", "Luis  Ortega", "id", 6, "name", "Sean O'Brien");
 }
 
 static int mentions(const char *body, int64_t except, int64_t out[8])
@@ -124,6 +124,11 @@ static void test_mentions(void **state)
 	/* the same member twice is one mention; the author is skipped */
 	assert_int_equal(mentions("@maria @Maria.Lopez @james", 1, ids), 1);
 	assert_true(ids[0] == 2);
+	/* a possessive is not part of the name; an apostrophe inside one is */
+	assert_int_equal(mentions("@Maria's idea and @James\xe2\x80\x99s", 0, ids), 2);
+	assert_true(ids[0] == 1 && ids[1] == 2);
+	assert_int_equal(mentions("thanks @sean.o'brien's team", 0, ids), 1);
+	assert_true(ids[0] == 6);
 	/* a prefix of a name is not the name */
 	assert_int_equal(mentions("@Mar @Maria.L @MariaLopez", 0, ids), 0);
 }
