@@ -656,8 +656,7 @@ static int disc_message_delete(struct req *r)
 static int disc_message_history(struct req *r)
 {
 	struct message_info m;
-	json_t *msg = NULL, *versions = NULL, *v;
-	size_t i;
+	json_t *msg = NULL, *versions = NULL;
 
 	if (load_message(r, &m, 0) != RT_OK)
 		return r->err;
@@ -668,18 +667,11 @@ static int disc_message_history(struct req *r)
 		json_array_clear(versions);
 	} else {
 		json_t *edited = json_object_get(msg, "edited_at");
-		if (json_array_append_new(versions, json_pack("{s:O, s:O}", "body", json_object_get(msg, "body"),
+		if (json_array_append_new(versions, json_pack("{s:O, s:O, s:O}", "body", json_object_get(msg, "body"),
+		                                              "html", json_object_get(msg, "html"),
 		                                              "at", json_is_string(edited) ? edited
 		                                                    : json_object_get(msg, "created_at"))) != 0)
 			goto fail;
-	}
-	json_array_foreach(versions, i, v) {
-		const char *body = json_string_value(json_object_get(v, "body"));
-		char *html = render_markdown(body, strlen(body));
-		if (!html)
-			goto fail;
-		json_object_set_new(v, "html", json_string(html));
-		free(html);
 	}
 	mark_mine(r, msg);
 	r->data = json_pack("{s:o, s:o}", "message", msg, "versions", versions);

@@ -279,9 +279,9 @@ int store_message_edit(struct db *db, int64_t message_id, const char *body, cons
                        const char *at)
 {
 	int err;
-	PREP(keep, "INSERT INTO message_versions(message_id, version, body, at)"
+	PREP(keep, "INSERT INTO message_versions(message_id, version, body, html, at)"
 	           " SELECT id, (SELECT COALESCE(max(version), 0) + 1 FROM message_versions WHERE message_id = ?1),"
-	           " body, COALESCE(edited_at, created_at) FROM messages WHERE id = ?1");
+	           " body, html, COALESCE(edited_at, created_at) FROM messages WHERE id = ?1");
 	sqlite3_bind_int64(keep, 1, message_id);
 	if ((err = db_step_done(db, keep)) != RT_OK)
 		return err;
@@ -322,11 +322,11 @@ int store_message_versions(struct db *db, int64_t message_id, json_t **out)
 {
 	json_t *list = json_array();
 	int rc, err = RT_OK;
-	PREP(st, "SELECT body, at FROM message_versions WHERE message_id = ? ORDER BY version");
+	PREP(st, "SELECT body, html, at FROM message_versions WHERE message_id = ? ORDER BY version");
 	sqlite3_bind_int64(st, 1, message_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (json_array_append_new(list, json_pack("{s:s, s:s}", "body", db_col_text(st, 0),
-		                                          "at", db_col_text(st, 1))) != 0)
+		if (json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "body", db_col_text(st, 0),
+		                                          "html", db_col_text(st, 1), "at", db_col_text(st, 2))) != 0)
 			err = RT_EINTERNAL;
 	if (rc != SQLITE_DONE)
 		err = RT_EINTERNAL;

@@ -73,7 +73,7 @@ int store_message_edit(struct db *db, int64_t message_id, const char *body, cons
 /* Makes the message a tombstone: body and html emptied, versions and tag
  * removed, deleted = 1; no longer counted in its thread. */
 int store_message_delete(struct db *db, int64_t message_id, const char *at);
-/* The earlier versions [{body, at}], oldest first (without the current one). */
+/* The earlier versions [{body, html, at}], oldest first (without the current one). */
 int store_message_versions(struct db *db, int64_t message_id, json_t **out);
 
 /* Moves the member's read marker of the thread forward to upto (never back).

@@ -44,12 +44,14 @@ CREATE TABLE messages (
 -- Pages of a thread are ranges of this index (keyset pagination by id).
 CREATE INDEX messages_thread ON messages(thread_id, id);
 
--- Earlier versions of edited messages: each row is a body that was current
--- from `at` until the next version. Emptied when the message is deleted.
+-- Earlier versions of edited messages: each row is a body (and its rendered
+-- html, so reading the history never renders) that was current from `at`
+-- until the next version. Emptied when the message is deleted.
 CREATE TABLE message_versions (
   message_id INTEGER NOT NULL REFERENCES messages(id),
   version    INTEGER NOT NULL,
   body       TEXT NOT NULL,
+  html       TEXT NOT NULL,
   at         TEXT NOT NULL,
   PRIMARY KEY (message_id, version)
 ) WITHOUT ROWID;
