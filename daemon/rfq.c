@@ -1210,6 +1210,95 @@ done:
 	return RT_OK;
 }
 
+/* ------------------------------------------------------------- CSV export */
+
+/* Appends one CSV field (quoted, quotes doubled) and a separator. */
+static int csv_field(FILE *f, const char *s, int last)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+	return fputs(last ? "\r\n" : ",", f) < 0 ? -1 : 0;
+}
+
+/* A JSON value as CSV text: strings as they are, numbers in shortest form, null empty. */
+static int csv_value(FILE *f, json_t *v, int last)
+{
+	char buf[64] = "";
+	if (json_is_string(v))
+		return csv_field(f, json_string_value(v), last);
+	if (json_is_integer(v))
+		snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
+	return csv_field(f, buf, last);
+}
+
+int rfq_scores_csv(struct server *srv, int64_t member_id, int64_t rfq_id, char **out, size_t *len)
+{
+	static const char *const header[] = { "rfq", "rfq_title", "respondent", "organization", "criterion",
+	                                      "criterion_name", "weight", "max", "evaluator", "evaluator_name",
+	                                      "group", "score", "comment", "updated_at", NULL };
+	json_t *args = json_pack("{s:I}", "rfq", (json_int_t)rfq_id), *scores = NULL, *rfq = NULL, *s;
+	char *buf = NULL;
+	size_t size = 0, i;
+	FILE *f = NULL;
+	int err;
+
+	*out = NULL;
+	*len = 0;
+	if ((err = dispatch_call(srv, member_id, "score.list", args, &scores, NULL)) ||
+	    (err = store_rfq_json(srv->db, rfq_id, &rfq)))
+		goto done;
+	err = RT_EINTERNAL;
+	if (!(f = open_memstream(&buf, &size)))
+		goto done;
+	for (i = 0; header[i]; i++)
+		csv_field(f, header[i], !header[i + 1]);
+	json_array_foreach(json_object_get(scores, "scores"), i, s) {
+		json_t *crit = NULL, *c;
+		size_t k;
+		json_array_foreach(json_object_get(rfq, "criteria"), k, c)
+			if (json_integer_value(json_object_get(c, "id")) == json_integer_value(json_object_get(s, "criterion")))
+				crit = c;
+		csv_value(f, json_object_get(rfq, "id"), 0);
+		csv_value(f, json_object_get(rfq, "title"), 0);
+		csv_value(f, json_object_get(s, "respondent"), 0);
+		csv_value(f, json_object_get(s, "organization"), 0);
+		csv_value(f, json_object_get(s, "criterion"), 0);
+		csv_value(f, json_object_get(s, "criterion_name"), 0);
+		csv_value(f, json_object_get(crit, "weight"), 0);
+		csv_value(f, json_object_get(crit, "max"), 0);
+		csv_value(f, json_object_get(s, "evaluator"), 0);
+		csv_value(f, json_object_get(s, "name"), 0);
+		csv_value(f, json_object_get(s, "group"), 0);
+		csv_value(f, json_object_get(s, "score"), 0);
+		csv_value(f, json_object_get(s, "comment"), 0);
+		csv_value(f, json_object_get(s, "updated_at"), 1);
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		goto done;
+	}
+	f = NULL;
+	*out = buf;
+	*len = size;
+	buf = NULL;
+	err = RT_OK;
+done:
+	if (f)
+		fclose(f);
+	free(buf);
+	json_decref(args);
+	json_decref(scores);
+	json_decref(rfq);
+	return err;
+}
+
 /* ---------------------------------------------------------------- op table */
 
 #define RFQ_ARG { "rfq", A_INT, 1, 0 }

@@ -22,6 +22,18 @@
  * caller owns the result. */
 json_t *rfq_template_json(void);
 
+/* The CSV export of every score of an RFQ (GET /export/rfq/<id>.csv), as
+ * member_id may see them (the rules of score.list: after the close,
+ * conveners everything, evaluators their own and those of respondents they
+ * have fully scored). One row per score, RFC 4180: a header line, every
+ * field quoted, quotes doubled, CRLF line ends, UTF-8 without BOM. Columns:
+ * rfq, rfq_title, respondent, organization, criterion, criterion_name,
+ * weight, max, evaluator, evaluator_name, group, score, comment, updated_at.
+ * On success *out is malloc'd (caller frees) and *len its length. Returns
+ * RT_OK or the rt_err score.list would give (RT_ENOTFOUND for non-members,
+ * RT_EFORBIDDEN before the close or for members without access). */
+int rfq_scores_csv(struct server *srv, int64_t member_id, int64_t rfq_id, char **out, size_t *len);
+
 /* Handlers (one per op; see rfq_ops in rfq.c). */
 int rfq_template(struct req *r);
 int rfq_create(struct req *r);

@@ -288,12 +288,62 @@ static void test_lifecycle_and_rules(void **state)
 	}
 }
 
+/* The CSV export: one row per score, quoted fields, names intact. */
+static void test_csv(void **state)
+{
+	struct fixture *f = *state;
+	json_t *d = NULL, *inv = NULL;
+	char closes[21], *csv = NULL;
+	size_t len = 0;
+	int64_t rfq, c0, r1;
+
+	rt_time_after(closes, 3600);
+	assert_int_equal(call(f, f->conv, "rfq.create", small_rfq_args("alpha", closes), &d), RT_OK);
+	rfq = get_id(d, "rfq", NULL, 0);
+	c0 = get_id(d, "rfq", "criteria", 0);
+	json_decref(d);
+	assert_int_equal(call(f, f->conv, "rfq.publish", json_pack("{s:I}", "rfq", (json_int_t)rfq), NULL), RT_OK);
+	assert_int_equal(call(f, f->conv, "respondent.invite", json_pack("{s:I, s:s, s:s}", "rfq", (json_int_t)rfq,
+	                 "organization", "Ni\u00f1os, \"Unidos\" Caf\u00e9", "email", "n@x"), &inv), RT_OK);
+	r1 = get_id(inv, "respondent", NULL, 0);
+	json_decref(inv);
+	assert_int_equal(call(f, f->conv, "evaluator.assign", json_pack("{s:I, s:I}", "rfq", (json_int_t)rfq, "member", (json_int_t)f->fund), NULL), RT_OK);
+	/* Before the close: sealed. */
+	assert_int_equal(rfq_scores_csv(&f->srv, f->conv, rfq, &csv, &len), RT_EFORBIDDEN);
+	assert_null(csv);
+	assert_int_equal(call(f, f->conv, "rfq.close", json_pack("{s:I}", "rfq", (json_int_t)rfq), NULL), RT_OK);
+	assert_int_equal(call(f, f->fund, "score.submit", json_pack("{s:I, s:I, s:I, s:i, s:s}", "rfq", (json_int_t)rfq,
+	                 "respondent", (json_int_t)r1, "criterion", (json_int_t)c0, "score", 4,
+	                 "comment", "Line one\nSays \"yes\", ok"), NULL), RT_OK);
+	assert_int_equal(rfq_scores_csv(&f->srv, f->outsider, rfq, &csv, &len), RT_ENOTFOUND);
+	assert_int_equal(rfq_scores_csv(&f->srv, f->prov, rfq, &csv, &len), RT_EFORBIDDEN);
+	assert_int_equal(rfq_scores_csv(&f->srv, f->conv, rfq, &csv, &len), RT_OK);
+	assert_non_null(csv);
+	assert_int_equal(strlen(csv), len);
+	{
+		char expect[1024];
+		const char *row_end;
+		snprintf(expect, sizeof expect,
+		         "\"rfq\",\"rfq_title\",\"respondent\",\"organization\",\"criterion\",\"criterion_name\",\"weight\",\"max\","
+		         "\"evaluator\",\"evaluator_name\",\"group\",\"score\",\"comment\",\"updated_at\"\r\n"
+		         "\"%lld\",\"Hub\",\"%lld\",\"Ni\u00f1os, \"\"Unidos\"\" Caf\u00e9\",\"%lld\",\"Lead\",\"3\",\"5\","
+		         "\"%lld\",\"fund@x\",\"funder\",\"4\",\"Line one\nSays \"\"yes\"\", ok\",\"",
+		         (long long)rfq, (long long)r1, (long long)c0, (long long)f->fund);
+		assert_int_equal(strncmp(csv, expect, strlen(expect)), 0);
+		row_end = csv + strlen(expect);
+		assert_int_equal(strlen(row_end), 20 + 3); /* the time, its quote and CRLF */
+		assert_string_equal(row_end + 20, "\"\r\n");
+	}
+	free(csv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_template),
 		cmocka_unit_test_setup_teardown(test_store_respondents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lifecycle_and_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
