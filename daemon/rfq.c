@@ -180,6 +180,8 @@ static int rfq_event(struct req *r, const struct rfq_row *row, const char *type,
 	return req_event(r, row->coalition_id, type, audience, 0, actor, p);
 }
 
+static long find_index(json_t *arr, const char *key, int64_t id);
+
 /* ---------------------------------------------------------------- template */
 
 static const struct { const char *section, *text; } tpl_questions[] = {
@@ -617,6 +619,8 @@ int rfq_select(struct req *r)
 			return req_fail(r, RT_ENOTFOUND, "respondents", "respondent %lld is not a respondent of this RFQ",
 			                (long long)json_integer_value(v));
 		}
+		if (find_index(selected, "respondent", resp.id) >= 0)
+			continue; /* named twice */
 		if ((err = store_rfq_respondent_select(r->srv->db, resp.id))) {
 			json_decref(selected);
 			return req_fail(r, err, NULL, "could not record the selection");
