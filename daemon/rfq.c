@@ -261,13 +261,20 @@ static int add_questions(struct req *r, int64_t rfq_id, json_t *arr, const char 
 	size_t i;
 	json_t *q;
 	json_array_foreach(arr, i, q) {
-		json_t *sec = json_object_get(q, "section"), *text = json_object_get(q, "text");
+		/* A plain string is a question without a section. */
+		json_t *sec = json_object_get(q, "section"), *text = json_is_string(q) ? q : json_object_get(q, "text");
 		int64_t id;
 		int err;
-		if (!json_is_object(q) || !json_is_string(text) || (sec && !json_is_string(sec) && !json_is_null(sec)))
+		if ((!json_is_object(q) && !json_is_string(q)) || !json_is_string(text) ||
+		    (sec && !json_is_string(sec) && !json_is_null(sec)))
 			return req_fail(r, RT_EBADREQ, field, "each question is {section, text} with text a string");
-		if (json_object_size(q) > (size_t)(1 + (sec != NULL)))
-			return req_fail(r, RT_EBADREQ, field, "a question has only section and text");
+		{
+			const char *k;
+			json_t *v;
+			json_object_foreach(q, k, v) /* id and addendum of a question read back are ignored */
+				if (strcmp(k, "section") && strcmp(k, "text") && strcmp(k, "id") && strcmp(k, "addendum"))
+					return req_fail(r, RT_EBADREQ, field, "a question has only section and text");
+		}
 		const char *s = json_is_string(sec) ? json_string_value(sec) : "";
 		const char *t = json_string_value(text);
 		if (!*t || strlen(t) > TEXT_MAX || strlen(s) > SECTION_MAX || !rt_text_ok(t) || !rt_text_ok(s))
@@ -299,7 +306,8 @@ static int add_criteria(struct req *r, int64_t rfq_id, json_t *arr)
 			const char *k;
 			json_t *v;
 			json_object_foreach(c, k, v)
-				if (strcmp(k, "name") && strcmp(k, "description") && strcmp(k, "weight") && strcmp(k, "max"))
+				if (strcmp(k, "name") && strcmp(k, "description") && strcmp(k, "weight") && strcmp(k, "max") &&
+				    strcmp(k, "id"))
 					return req_fail(r, RT_EBADREQ, "criteria", "a criterion has only name, description, weight and max");
 		}
 		if (json_is_number(weight))

@@ -136,12 +136,20 @@ test('rfq.create: convener or design team, valid arguments; refusals change noth
   assert.deepEqual(rfq.criteria.map((c) => [c.name, c.description, c.weight, c.max]), CRITERIA.map((c) => [c.name, c.description, c.weight, c.max]));
   assert.ok(rfq.criteria.every((c) => Number.isInteger(c.id)));
   assert.equal(rfq.html.includes('<script'), false);
+  // A plain string is a question without a section; questions read back (with id) can be sent again.
+  const plain = await A.members.dt.client.call('rfq.create', { ...base, questions: ['Plain question?'] });
+  assert.deepEqual(plain.rfq.questions.map((q) => [q.section, q.text]), [['', 'Plain question?']]);
+  const again = await A.members.dt.client.call('rfq.update', { rfq: plain.rfq.id, questions: [...plain.rfq.questions, { section: 'S', text: 'New?' }], criteria: plain.rfq.criteria });
+  assert.deepEqual(again.rfq.questions.map((q) => q.text), ['Plain question?', 'New?']);
+  assert.equal(again.rfq.criteria.length, 2);
+  await rejectsWith(A.members.dt.client.call('rfq.update', { rfq: plain.rfq.id, questions: [{ text: 'x', colour: 'red' }] }), 'bad_request', { field: 'questions' });
+  assert.equal((await A.admin.call('rfq.get', { rfq: plain.rfq.id })).rfq.questions.length, 2, 'a refused update changed nothing');
   // Idempotent with a key.
   const key = unique('k');
   const a1 = await A.members.dt.client.call('rfq.create', base, { key });
   const a2 = await A.members.dt.client.call('rfq.create', base, { key });
   assert.equal(a1.rfq.id, a2.rfq.id);
-  assert.equal((await A.admin.call('rfq.list', { coalition: A.slug })).rfqs.length, before + 2);
+  assert.equal((await A.admin.call('rfq.list', { coalition: A.slug })).rfqs.length, before + 3);
 });
 
 test('lifecycle: draft edits with rfq.update, publish, addenda every respondent sees, close, select', async () => {
