@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, makeCoalition, assertError, rejectsWith, sleep, dbPath, sqlite, unique,
+  startDaemon, makeCoalition, assertError, rejectsWith, sleep, dbPath, sqlite, unique, run,
 } from './lib.mjs';
 
 let d;
@@ -537,5 +537,44 @@ test('a deadline reached while the daemon is down or restarting still closes the
     assert.equal(v.ok, true);
   } finally {
     await d2.close();
+  }
+});
+
+test('demo: a published hub RFQ with two answering respondents, and a closed one scored by all three groups', async () => {
+  let printed = '';
+  const d3 = await startDaemon({
+    admin: false,
+    setup: async (dir) => {
+      const r = await run(['demo', '--data', dir]);
+      assert.equal(r.code, 0, r.stderr);
+      printed = r.stdout;
+    },
+  });
+  try {
+    const maria = await d3.login('maria@demo.test', 'roundtable-demo');
+    const { rfqs } = await maria.call('rfq.list', { coalition: 'valley' });
+    const pub = rfqs.find((x) => x.status === 'published');
+    const closed = rfqs.find((x) => x.status === 'closed');
+    assert.ok(pub && closed, JSON.stringify(rfqs));
+    const g = await maria.call('rfq.get', { rfq: pub.id });
+    assert.deepEqual(g.respondents.map((x) => x.organization).sort(), ['United Way of the Valley', 'Valley Child Care Resource Center']);
+    assert.equal(g.rfq.counts.responded, 2);
+    assert.equal(g.rfq.questions.length, 16, 'the template');
+    assert.ok(g.clarifications.some((c) => c.answer));
+    // The printed respondent link token works.
+    const tok = /Valley Child Care Resource Center\s+(\S{43})/.exec(printed)?.[1];
+    assert.ok(tok, printed);
+    const c = await d3.connect();
+    const mine = await c.call('response.get', { respondent_token: tok });
+    assert.equal(mine.respondent.organization, 'Valley Child Care Resource Center');
+    assert.ok(mine.answers.length > 0);
+    // Closed and scored by design team, funder and providers.
+    const res = await maria.call('rfq.results', { rfq: closed.id, balance_groups: true });
+    assert.equal(res.respondents.length, 3);
+    assert.deepEqual([...new Set(res.evaluators.map((e) => e.group))].sort(), ['design_team', 'funder', 'provider']);
+    assert.equal(res.evaluators_done, res.evaluators_total);
+    assert.ok(res.respondents.every((x) => typeof x.total === 'number' && x.rank >= 1));
+  } finally {
+    await d3.close();
   }
 });
