@@ -226,6 +226,7 @@ static void accept_done(struct job *j)
 	char token[44];
 	int64_t member_id = lj->member.id;
 	json_t *joined = NULL;
+	unsigned old_roles = 0;
 	int created = 0, err;
 
 	if (!lj->ok) {
@@ -259,6 +260,11 @@ static void accept_done(struct job *j)
 		if (err)
 			goto done;
 	}
+	/* An invitation adds roles; it never takes any away (a member invited
+	 * again as an observer stays a convener). */
+	if (lj->mode == MODE_ACCEPT_EXISTING &&
+	    store_membership_roles(db, lj->inv.coalition_id, member_id, &old_roles) == RT_OK)
+		lj->inv.roles |= old_roles;
 	if (store_membership_set(db, lj->inv.coalition_id, member_id, lj->inv.roles,
 	                         lj->inv.has_org ? lj->inv.organization : NULL, &created) != RT_OK ||
 	    store_invite_accept(db, lj->inv.id, member_id) != RT_OK ||

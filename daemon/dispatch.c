@@ -215,8 +215,13 @@ static int run(struct req *r, const char *opname, const char *key)
 	r->in_txn = 1;
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	if (r->key) {
-		if (store_idem_get(db, r->member_id, r->key, &stored) != RT_OK)
+		char first_op[64] = "";
+		if (store_idem_get(db, r->member_id, r->key, &stored, first_op, sizeof first_op) != RT_OK)
 			return req_fail(r, RT_EINTERNAL, NULL, "could not read the key");
+		if (stored && strcmp(first_op, op->name) != 0) {
+			free(stored);
+			return req_fail(r, RT_ECONFLICT, "key", "this key was used for %s; use a new key", first_op);
+		}
 		if (stored) { /* a retry: the first reply again, nothing changes */
 			r->data = json_loads(stored, 0, NULL);
 			free(stored);

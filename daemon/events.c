@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Replays at most this many events per subscribe; the reply's `more` tells the
- * client to subscribe again from the last seq it saw. */
-#define REPLAY_MAX 5000
+/* Stored events are replayed this many at a time: the next batch is read
+ * when the session's queue has drained, so a long absence never fills it. */
+#define REPLAY_BATCH 1000
 
 struct room {
 	int64_t coalition_id;
@@ -60,6 +60,7 @@ static void room_remove(struct room *r, size_t idx)
 struct replay_ctx {
 	struct session *s;
 	const char *slug;
+	int64_t last_seq;
 };
 
 /* Builds the wire form of a stored event and queues it for one session. */
@@ -67,27 +68,53 @@ static void replay_one(const struct event_row *ev, void *ud)
 {
 	struct replay_ctx *c = ud;
 	struct frame *f = server_event_frame(c->slug, ev->type, ev->seq, ev->payload);
+	c->last_seq = ev->seq;
 	session_send(c->s, f);
 	frame_unref(f);
+}
+
+/* Queues the next batch of stored events for a catching-up subscription;
+ * when the batch comes back short, the subscription is live from now on
+ * (nothing can commit in between: one thread). */
+static int replay_batch(struct session *s, struct sub *sub)
+{
+	char slug[128];
+	struct replay_ctx c = { s, slug, 0 };
+	int n;
+	if (store_coalition_slug(s->srv->db, sub->coalition_id, slug, sizeof slug) != RT_OK)
+		return RT_EINTERNAL;
+	n = store_events_since(s->srv->db, sub->coalition_id, sub->replay_after, s->member_id, sub->roles,
+	                       REPLAY_BATCH, replay_one, &c);
+	if (n < 0)
+		return n;
+	if (n < REPLAY_BATCH)
+		sub->catching_up = 0;
+	else
+		sub->replay_after = c.last_seq;
+	return n;
+}
+
+void events_continue(struct session *s)
+{
+	for (size_t i = 0; i < s->n_subs && !s->closed; i++)
+		if (s->subs[i].catching_up)
+			replay_batch(s, &s->subs[i]);
 }
 
 int events_subscribe(struct session *s, int64_t coalition_id, unsigned roles, int64_t since)
 {
 	struct room *r = room_get(coalition_id, 1);
 	struct sub *sub;
-	char slug[128];
-	struct replay_ctx c = { s, slug };
-	int n;
 
-	if (!r || store_coalition_slug(s->srv->db, coalition_id, slug, sizeof slug) != RT_OK)
+	if (!r)
 		return RT_EINTERNAL;
-	n = store_events_since(s->srv->db, coalition_id, since, s->member_id, roles, REPLAY_MAX,
-	                       replay_one, &c);
-	if (n < 0)
-		return n;
 	if ((sub = sub_of(s, r)) != NULL) { /* already following: refresh */
 		sub->roles = roles;
-		return n;
+		if (!sub->catching_up && since < store_events_last_seq(s->srv->db, coalition_id)) {
+			sub->catching_up = 1;
+			sub->replay_after = since;
+		}
+		return replay_batch(s, sub);
 	}
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
@@ -102,9 +129,10 @@ int events_subscribe(struct session *s, int64_t coalition_id, unsigned roles, in
 		return RT_EINTERNAL;
 	s->subs = sub;
 	s->subs[s->n_subs++] = (struct sub){ .room = r, .idx = r->n, .roles = roles,
-	                                     .coalition_id = coalition_id };
+	                                     .coalition_id = coalition_id, .catching_up = 1,
+	                                     .replay_after = since };
 	r->subs[r->n++] = s;
-	return n;
+	return replay_batch(s, &s->subs[s->n_subs - 1]);
 }
 
 void events_unsubscribe_all(struct session *s)
@@ -140,7 +168,7 @@ void events_publish(const struct pending_event *ev)
 		/* A member's new roles change what they may see from now on. */
 		if (ev->member_updated && s->member_id == ev->member_updated)
 			sub->roles = ev->roles_updated;
-		if (may_see(ev, s, sub->roles)) {
+		if (!sub->catching_up && may_see(ev, s, sub->roles)) {
 			session_send(s, ev->frame);
 			metrics_fanout();
 		}

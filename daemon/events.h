@@ -27,9 +27,12 @@ struct pending_event {
 };
 
 /* Sends the session the events of the coalition after `since` that it may see
- * (oldest first), then adds it to the room for live events. Returns the
- * number replayed or an rt_err. */
+ * (oldest first, in batches as its queue drains), then live events. Returns
+ * the number queued now or an rt_err. */
 int events_subscribe(struct session *s, int64_t coalition_id, unsigned roles, int64_t since);
+/* Queues the next batch of stored events for subscriptions still catching
+ * up (called when the session's queue has drained). */
+void events_continue(struct session *s);
 /* Leaves every room. */
 void events_unsubscribe_all(struct session *s);
 /* Delivers a committed event to the room's subscribers that may see it. */

@@ -222,6 +222,52 @@ char *render_sanitize(const char *html, size_t len)
 	return o.buf;
 }
 
+/* discount slows down badly (seconds for 64 KiB) on very long unbroken
+ * lines; text with such a line is shown as escaped paragraphs instead. */
+#define LONGEST_LINE 4096
+
+static int has_long_line(const char *src, size_t len)
+{
+	size_t run = 0;
+	for (size_t i = 0; i < len; i++) {
+		run = src[i] == '\n' ? 0 : run + 1;
+		if (run > LONGEST_LINE)
+			return 1;
+	}
+	return 0;
+}
+
+/* The source as escaped text in <p>, blank lines separating paragraphs. */
+static char *render_plain(const char *src, size_t len)
+{
+	struct out o = { 0 };
+	put(&o, "<p>", 3);
+	for (size_t i = 0; i < len; i++) {
+		switch (src[i]) {
+		case '<': puts_(&o, "&lt;"); break;
+		case '>': puts_(&o, "&gt;"); break;
+		case '&': puts_(&o, "&amp;"); break;
+		case '"': puts_(&o, "&quot;"); break;
+		case '\n':
+			if (i + 1 < len && src[i + 1] == '\n') {
+				puts_(&o, "</p>\n<p>");
+				while (i + 1 < len && src[i + 1] == '\n')
+					i++;
+			} else {
+				puts_(&o, "<br>\n");
+			}
+			break;
+		default: put(&o, src + i, 1);
+		}
+	}
+	puts_(&o, "</p>");
+	if (o.oom) {
+		free(o.buf);
+		return NULL;
+	}
+	return o.buf;
+}
+
 char *render_markdown(const char *src, size_t len)
 {
 	MMIOT *doc = NULL;
@@ -232,6 +278,8 @@ char *render_markdown(const char *src, size_t len)
 		return NULL;
 	if (len == 0)
 		return strdup("");
+	if (has_long_line(src, len))
+		return render_plain(src, len);
 	if (!(doc = mkd_string(src, (int)len, FLAGS)) || !mkd_compile(doc, FLAGS))
 		goto done;
 	n = mkd_document(doc, &html); /* html belongs to doc */

@@ -237,7 +237,7 @@ static int serve_export(struct lws *wsi, const char *uri)
 	char *csv = NULL;
 	int64_t member = cookie_member(wsi);
 	int err = RT_ENOTFOUND, rc;
-	size_t n;
+	size_t n, csv_len = 0;
 
 	if (!member)
 		return http_text(wsi, 401, "sign in first\n");
@@ -251,8 +251,8 @@ static int serve_export(struct lws *wsi, const char *uri)
 		return http_text(wsi, 404, "not found\n");
 	if (strncmp(uri, "/export/milestones/", 19) == 0 && export_milestones_csv)
 		err = export_milestones_csv(server.db, member, name, &csv);
-	else if (strncmp(uri, "/export/rfq/", 12) == 0 && export_rfq_csv)
-		err = export_rfq_csv(server.db, member, strtoll(name, NULL, 10), &csv);
+	else if (strncmp(uri, "/export/rfq/", 12) == 0 && rfq_scores_csv)
+		err = rfq_scores_csv(&server, member, strtoll(name, NULL, 10), &csv, &csv_len);
 	else if (strncmp(uri, "/export/decision/", 17) == 0 && export_decision_csv)
 		err = export_decision_csv(server.db, member, strtoll(name, NULL, 10), &csv);
 	if (err != RT_OK) {
@@ -261,7 +261,7 @@ static int serve_export(struct lws *wsi, const char *uri)
 		                 err == RT_ENOTFOUND ? "not found\n" : "cannot export this\n");
 	}
 	snprintf(disposition, sizeof disposition, "Content-Disposition: attachment; filename=\"%s.csv\"\r\n", name);
-	rc = http_send(wsi, 200, "text/csv; charset=utf-8", disposition, csv, strlen(csv));
+	rc = http_send(wsi, 200, "text/csv; charset=utf-8", disposition, csv, csv_len ? csv_len : strlen(csv));
 	free(csv);
 	return rc;
 }
@@ -354,14 +354,21 @@ static int http_writeable(struct lws *wsi, struct pss *pss)
 
 static int on_receive(struct lws *wsi, struct session *s, const void *in, size_t len)
 {
+	if (s->close_code)
+		return 0; /* closing: the rest of the message is dropped */
 	if (lws_is_first_fragment(wsi)) {
 		s->rx_len = 0;
 		s->rx_binary = lws_frame_is_binary(wsi);
 	}
 	if (s->rx_len + len > server.cfg.max_message) {
-		static const char reason[] = "message too large";
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)reason, sizeof reason - 1);
-		return -1;
+		/* Close from the write side: closing here, in the middle of a
+		 * fragmented message, could end the connection without the frame. */
+		s->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+		free(s->rx);
+		s->rx = NULL;
+		s->rx_len = s->rx_cap = 0;
+		lws_callback_on_writable(wsi);
+		return 0;
 	}
 	if (s->rx_len + len + 1 > s->rx_cap) {
 		size_t cap = s->rx_cap ? s->rx_cap : 4096;

@@ -146,8 +146,15 @@ int session_write(struct session *s)
 
 	if (s->cut_off)
 		return -1;
-	if (!s->q_len)
+	if (s->close_code) {
+		static const char reason[] = "message too large";
+		lws_close_reason(s->wsi, (enum lws_close_status)s->close_code, (unsigned char *)reason, sizeof reason - 1);
+		return -1;
+	}
+	if (!s->q_len) {
+		events_continue(s); /* a subscription catching up gets its next batch */
 		return 0;
+	}
 	/* A frame bigger than the batch goes out alone, from its own buffer. */
 	if (s->q[s->q_head]->len > WRITE_BATCH) {
 		struct frame *f = s->q[s->q_head];
@@ -173,6 +180,8 @@ int session_write(struct session *s)
 	}
 	if (s->q_len)
 		lws_callback_on_writable(s->wsi);
+	else
+		events_continue(s);
 	return 0;
 }
 

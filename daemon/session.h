@@ -27,6 +27,10 @@ struct sub {
 	size_t idx; /* position in room->subs */
 	unsigned roles;
 	int64_t coalition_id;
+	/* Still replaying stored events after replay_after: live events are
+	 * not queued meanwhile (they are in the database and come in order). */
+	int catching_up;
+	int64_t replay_after;
 };
 
 struct session {
@@ -52,6 +56,7 @@ struct session {
 	struct frame **q;
 	size_t q_head, q_len, q_cap, q_bytes;
 	int cut_off;
+	int close_code; /* closing with this code at the next write (e.g. 1009) */
 
 	/* coalitions followed */
 	struct sub *subs;

@@ -220,16 +220,19 @@ int store_audit_verify(struct db *db, int64_t coalition_id, int *ok, int64_t *en
 	return *head ? RT_OK : RT_EINTERNAL;
 }
 
-int store_idem_get(struct db *db, int64_t member_id, const char *key, char **reply)
+int store_idem_get(struct db *db, int64_t member_id, const char *key, char **reply,
+                   char *op, size_t op_size)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT reply FROM idempotency WHERE member_id = ? AND key = ?");
+	sqlite3_stmt *st = db_prep(db, "SELECT reply, op FROM idempotency WHERE member_id = ? AND key = ?");
 	*reply = NULL;
 	if (!st)
 		return RT_EINTERNAL;
 	sqlite3_bind_int64(st, 1, member_id);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		*reply = strdup(db_col_text(st, 0));
+		snprintf(op, op_size, "%s", db_col_text(st, 1));
+	}
 	sqlite3_reset(st);
 	return RT_OK;
 }

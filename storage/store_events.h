@@ -44,8 +44,10 @@ int store_audit_list(struct db *db, int64_t coalition_id, int64_t after, int lim
 int store_audit_verify(struct db *db, int64_t coalition_id, int *ok, int64_t *entries,
                        int64_t *bad_seq, char **head);
 
-/* Idempotency: the stored reply for (member, key), NULL if none (caller frees). */
-int store_idem_get(struct db *db, int64_t member_id, const char *key, char **reply);
+/* Idempotency: the stored reply for (member, key), NULL if none (caller
+ * frees), and the op it answered (into op, op_size bytes). */
+int store_idem_get(struct db *db, int64_t member_id, const char *key, char **reply,
+                   char *op, size_t op_size);
 int store_idem_put(struct db *db, int64_t member_id, const char *key, const char *op,
                    const char *reply);
 

@@ -131,6 +131,11 @@ test('edits of different paragraphs merge; overlapping edits give a conflict to 
   const start = await editor.inputValue();
   const base = await page.locator('#mou-edit-form').getAttribute('data-base');
   await editor.fill(start.replace('- First year: ...', '- First year: monthly provider meetings and a shared calendar.'));
+  // The preview follows the text as it is typed.
+  await page.getByRole('button', { name: 'Show a preview' }).click();
+  await page.locator('#mou-preview li', { hasText: 'monthly provider meetings' }).waitFor();
+  assert.equal(await page.locator('#mou-preview h3', { hasText: 'Memorandum of Understanding' }).count(), 1);
+  assert.equal(await page.locator('#mou-preview-toggle').getAttribute('aria-expanded'), 'true');
   const got = await james.request('mou.get', { mou: mouId });
   assert.equal(got.commit, base);
   await james.request('mou.save', {

@@ -124,9 +124,16 @@ export function render(app, slug, threadParam, messageParam) {
     const old = items.get(msg.id);
     items.set(msg.id, li);
     if (old) {
-      const hadFocus = old.contains(document.activeElement);
+      const active = old.contains(document.activeElement) ? document.activeElement : null;
+      if (observer) observer.unobserve(old);
       old.replaceWith(li);
-      if (hadFocus) li.focus();
+      observe(li);
+      if (active) {
+        // Keep the keyboard where it was: the same control, else the message.
+        const same = active.classList && [...active.classList].find((c) => c.startsWith('act-') || c === 'reply-ref');
+        const again = same && li.querySelector('.' + same);
+        (again || li).focus();
+      }
     } else {
       let next = null;
       for (const [id, other] of items) {

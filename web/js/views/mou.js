@@ -14,6 +14,7 @@
 import { h, clear, append, newKey } from '../dom.js';
 import { t, errorText, formatDate } from '../i18n.js';
 import { redline } from './mou-redline.js';
+import { mouPreview } from './mou-preview.js';
 
 if (!document.querySelector('link[data-area="mou"]')) {
   document.head.append(h('link', { rel: 'stylesheet', href: '/css/mou.css', dataset: { area: 'mou' } }));
@@ -507,12 +508,37 @@ function renderOne(app, slug, idText) {
     const problem = h('div', { class: 'error mou-conflict', id: 'mou-edit-error', role: 'alert', hidden: true });
     const submit = h('button', { type: 'submit', class: 'primary', id: 'mou-save' }, t('mou.save'));
     const reset = h('button', { type: 'button', class: 'secondary', id: 'mou-reload' }, t('mou.start_over'));
+    const preview = h('div', { class: 'mou-preview', id: 'mou-preview', hidden: true, 'aria-live': 'polite' },
+      h('p', { class: 'hint' }, t('mou.preview_note')),
+      h('div', { class: 'md mou-preview-body' }));
+    const previewBody = preview.querySelector('.mou-preview-body');
+    const previewBtn = h('button', { type: 'button', class: 'secondary small', id: 'mou-preview-toggle', 'aria-expanded': 'false', 'aria-controls': 'mou-preview' },
+      t('mou.preview_show'));
+    const drawPreview = () => {
+      clear(previewBody);
+      previewBody.append(mouPreview(textarea.value));
+    };
+    previewBtn.addEventListener('click', () => {
+      const show = preview.hidden;
+      preview.hidden = !show;
+      previewBtn.setAttribute('aria-expanded', String(show));
+      previewBtn.textContent = t(show ? 'mou.preview_hide' : 'mou.preview_show');
+      if (show) drawPreview();
+    });
+    let previewTimer = null;
+    textarea.addEventListener('input', () => {
+      if (preview.hidden) return;
+      clearTimeout(previewTimer);
+      previewTimer = setTimeout(drawPreview, 250);
+    });
     const form = h('form', { class: 'stack', id: 'mou-edit-form' },
       h('div', { class: 'field' },
         h('label', { for: 'mou-edit-body' }, t('mou.field_body')),
         h('p', { class: 'hint', id: 'mou-edit-hint' }, t('mou.body_hint')),
         baseLine,
-        textarea),
+        textarea,
+        h('div', { class: 'actions mou-preview-bar' }, previewBtn),
+        preview),
       h('div', { class: 'field' },
         h('label', { for: 'mou-edit-message' }, t('mou.field_message')),
         h('p', { class: 'hint', id: 'mou-edit-message-hint' }, t('mou.message_hint')),
@@ -524,6 +550,7 @@ function renderOne(app, slug, idText) {
       editBase = commit;
       editStart = body;
       textarea.value = body;
+      if (!preview.hidden) drawPreview();
       textarea.removeAttribute('aria-invalid');
       baseLine.textContent = t('mou.editing_from', { commit: short(commit) });
       form.dataset.base = commit;
@@ -786,6 +813,9 @@ export const strings = {
     'mou.redline_same': 'The two versions have the same text.',
     'mou.redline_at': 'Around line {line}',
     'mou.serves': 'Serves the milestones',
+    'mou.preview_show': 'Show a preview',
+    'mou.preview_hide': 'Hide the preview',
+    'mou.preview_note': 'A preview of your text as it will read. The saved version may differ in small details.',
     'mou.redline_summary': '{ins} lines inserted, {del} lines deleted.',
   },
 };
