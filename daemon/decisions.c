@@ -789,9 +789,11 @@ static int decisions_cast(struct req *r)
 		goto done;
 	}
 	if (!(r->roles & d.eligible_roles)) {
-		char *names = json_dumps(roles_to_json(d.eligible_roles), JSON_COMPACT);
+		json_t *roles = roles_to_json(d.eligible_roles);
+		char *names = json_dumps(roles, JSON_COMPACT);
 		err = req_fail(r, RT_EFORBIDDEN, NULL, "only members with one of the roles %s may vote on this", names ? names : "?");
 		free(names);
+		json_decref(roles);
 		goto done;
 	}
 	if (!(options = json_loads(d.options, 0, NULL)) ||
