@@ -297,7 +297,7 @@ static int count_decision(struct db *db, const struct decision_row *d, int64_t e
 /* The tally object as the caller may see it now (a new reference in *out). */
 static int tally_visible(struct db *db, const struct decision_row *d, json_t **out)
 {
-	struct counted c;
+	struct counted c = { 0 };
 	int64_t eligible = 0;
 	int err;
 
@@ -596,7 +596,7 @@ static int cast_events(struct req *r, const struct decision_row *d, const char *
 		return req_event(r, d->coalition_id, "ballot.cast", AUD_MEMBER, r->member_id,
 		                 d->secret ? 0 : r->member_id, ev);
 	{
-		struct counted c;
+		struct counted c = { 0 };
 		int64_t eligible = 0;
 		json_t *tally = NULL;
 		if ((err = store_decision_eligible(r->srv->db, d->coalition_id, d->eligible_roles, d->per_organization,
@@ -851,7 +851,7 @@ done:
 static int close_decision(struct req *r, struct decision_row *d, int64_t closed_by, const char *statement)
 {
 	struct db *db = r->srv->db;
-	struct counted c;
+	struct counted c = { 0 };
 	struct decision_row after;
 	int64_t eligible = 0;
 	json_t *tally = NULL, *obj = NULL;
@@ -880,6 +880,10 @@ static int close_decision(struct req *r, struct decision_row *d, int64_t closed_
 	}
 	err = store_decision_close(db, d->id, closed_by, statement, text);
 	free(text);
+	if (err == RT_OK && d->secret && (err = store_decision_scrub(db, d->id)) != RT_OK) {
+		json_decref(tally);
+		return req_fail(r, err, NULL, "could not close the decision");
+	}
 	if (err == RT_ECLOSED) {
 		json_decref(tally);
 		return req_fail(r, RT_ECLOSED, "decision", "this decision is already closed");
@@ -981,7 +985,7 @@ static int decisions_verify(struct req *r)
 	                    "ballot", "choice", choice, "reason", b.reason ? json_string(b.reason) : json_null(),
 	                    "counted_as", choice);
 	if (strcmp(d.kind, "ranked") == 0 && results_visible(&d)) {
-		struct counted c;
+		struct counted c = { 0 };
 		struct tally_ballot tb;
 		if ((err = count_decision(db, &d, 0, &c)) == RT_OK &&
 		    tally_choice_parse(&tb, TK_RANKED, c.options, choice, NULL, 0) == 0)

@@ -432,3 +432,91 @@ int store_adoption_add(struct db *db, int64_t decision_id, int64_t coalition_id,
 	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
 	return db_step_done(db, st);
 }
+
+struct scrub {
+	struct ballot_row *rows;
+	size_t n, cap;
+};
+
+static int scrub_keep(const struct ballot_row *b, void *ud)
+{
+	struct scrub *s = ud;
+	struct ballot_row *c;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		struct ballot_row *more = realloc(s->rows, cap * sizeof *more);
+		if (!more)
+			return RT_EINTERNAL;
+		s->rows = more;
+		s->cap = cap;
+	}
+	c = &s->rows[s->n];
+	*c = *b;
+	c->unit = b->unit ? strdup(b->unit) : NULL;
+	c->organization = b->organization ? strdup(b->organization) : NULL;
+	c->choice = strdup(b->choice);
+	c->reason = b->reason ? strdup(b->reason) : NULL;
+	s->n++;
+	return c->choice ? RT_OK : RT_EINTERNAL;
+}
+
+int store_decision_scrub(struct db *db, int64_t decision_id)
+{
+	struct scrub s = { 0 };
+	unsigned char (*tags)[32] = NULL;
+	size_t n_tags = 0, cap = 0;
+	int err, rc;
+	sqlite3_stmt *st;
+
+	/* ballots: read in ballot id order, delete, write back in that order */
+	if ((err = store_ballots_each(db, decision_id, scrub_keep, &s)) != RT_OK)
+		goto done;
+	if (!(st = db_prep(db, "DELETE FROM decision_ballots WHERE decision_id = ?"))) {
+		err = RT_EINTERNAL;
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, decision_id);
+	if ((err = db_step_done(db, st)) != RT_OK)
+		goto done;
+	for (size_t i = 0; i < s.n && !err; i++)
+		err = store_ballot_insert(db, decision_id, &s.rows[i]);
+	if (err)
+		goto done;
+	/* the "has voted" tags likewise, in tag order */
+	if (!(st = db_prep(db, "SELECT tag FROM decision_voters WHERE decision_id = ? ORDER BY tag"))) {
+		err = RT_EINTERNAL;
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, decision_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n_tags == cap) {
+			size_t c2 = cap ? 2 * cap : 16;
+			unsigned char (*more)[32] = realloc(tags, c2 * sizeof *more);
+			if (!more) {
+				err = RT_EINTERNAL;
+				break;
+			}
+			tags = more;
+			cap = c2;
+		}
+		col_blob32(tags[n_tags++], st, 0, NULL);
+	}
+	sqlite3_reset(st);
+	if (err)
+		goto done;
+	if (!(st = db_prep(db, "DELETE FROM decision_voters WHERE decision_id = ?"))) {
+		err = RT_EINTERNAL;
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, decision_id);
+	if ((err = db_step_done(db, st)) != RT_OK)
+		goto done;
+	for (size_t i = 0; i < n_tags && !err; i++)
+		err = store_voter_add(db, decision_id, tags[i]);
+done:
+	for (size_t i = 0; i < s.n; i++)
+		ballot_row_clear(&s.rows[i]);
+	free(s.rows);
+	free(tags);
+	return err;
+}

@@ -91,6 +91,12 @@ int store_decision_idem_get(struct db *db, int64_t decision_id, const unsigned c
 int store_decision_idem_put(struct db *db, int64_t decision_id, const unsigned char tag[32],
                             const unsigned char *sealed, size_t len);
 
+/* Rewrites a secret decision's ballots and "has voted" tags in key (random)
+ * order, so the order cells were written in no longer follows the order
+ * voters cast (best effort against forensics of the database file; see
+ * docs/protocol-decisions.md). Call inside a write transaction. */
+int store_decision_scrub(struct db *db, int64_t decision_id);
+
 /* Records that a passing decision adopted an MOU commit. */
 int store_adoption_add(struct db *db, int64_t decision_id, int64_t coalition_id, int64_t mou_id,
                        const char *commit);
