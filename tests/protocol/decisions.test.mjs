@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, makeCoalition, rejectsWith, unique, sleep, dbPath, sqlite,
+  startDaemon, makeCoalition, rejectsWith, unique, sleep, dbPath, sqlite, run,
 } from './lib.mjs';
 
 let d;
@@ -143,6 +143,9 @@ test('decision.create: the reply and the decision.created event carry the decisi
 test('proposal, live: cast, replace, events, tally, eligibility, verify', async () => {
   const dec = await create({ title: 'Live one', quorum: 50 });
   const w = await watcher(M.dee);
+  const outsider = await d.connect();
+  await outsider.call('auth.resume', { token: M.out.token });
+  await outsider.call('coalition.subscribe', { coalition: 'dec-other' });
   const from = w.events.length;
   await M.fun.expectError('ballot.cast', { decision: dec.id, choice: 'agree' }, 'forbidden');
   await M.par.expectError('ballot.cast', { decision: dec.id, choice: 'agree' }, 'forbidden');
@@ -203,7 +206,45 @@ test('proposal, live: cast, replace, events, tally, eligibility, verify', async 
   await M.out.expectError('decision.verify', { decision: dec.id, receipt: r2.receipt }, 'not_found');
   await M.out.expectError('decision.get', { decision: dec.id }, 'not_found');
   await M.out.expectError('decision.tally', { decision: dec.id }, 'not_found');
+  await M.out.expectError('coalition.subscribe', { coalition: 'dec' }, 'not_found');
+  assert.deepEqual(outsider.events.filter((e) => e.data?.decision !== undefined), [],
+    'a member of another coalition gets no event of this one');
+  outsider.close();
   w.close();
+});
+
+test('the demo has an open proposal with ballots and a closed ranked choice', async () => {
+  const demo = await startDaemon({
+    admin: false,
+    setup: async (dir) => {
+      const r = await run(['demo', '--data', dir]);
+      assert.equal(r.code, 0, r.stderr);
+    },
+  });
+  try {
+    const ana = await demo.login('ana@demo.test', 'roundtable-demo');
+    const l = await ana.call('decision.list', { coalition: 'valley' });
+    const open = l.decisions.find((x) => x.title === 'Adopt the shared substitute pool');
+    assert.equal(open.status, 'open');
+    assert.equal(open.kind, 'proposal');
+    assert.equal(open.results, 'live');
+    assert.deepEqual(open.eligible_roles, ['provider']);
+    assert.deepEqual(open.me, { eligible: true, voted: true, ballot: { choice: 'agree', reason: open.me.ballot.reason } });
+    const t = await ana.call('decision.tally', { decision: open.id });
+    assert.equal(t.cast, 2);
+    const ranked = l.decisions.find((x) => x.kind === 'ranked');
+    assert.equal(ranked.status, 'closed');
+    assert.equal(ranked.secret, true);
+    assert.equal(ranked.outcome.winner, 'Substitute pool');
+    const rt = await ana.call('decision.tally', { decision: ranked.id });
+    assert.equal(rt.rounds.length, 3);
+    const g = await ana.call('decision.get', { decision: ranked.id });
+    assert.match(g.decision.outcome_statement_html, /<strong>substitute pool<\/strong>/);
+    const luis = await demo.login('luis@demo.test', 'roundtable-demo');
+    await luis.expectError('ballot.cast', { decision: open.id, choice: 'agree' }, 'forbidden');
+  } finally {
+    await demo.close();
+  }
 });
 
 test('decision.close: convener or creator, outcome statement, event, then closed', async () => {
@@ -237,6 +278,7 @@ test('results after_close: nothing of the tally is shown to anyone before the cl
   const dec = await create({ title: 'Hidden', results: 'after_close' });
   const w = await watcher(M.conv);
   const wd = await watcher(M.dee);
+  const wa = await watcher(M.ana);
   const fromC = w.events.length;
   const r = await M.ana.call('ballot.cast', { decision: dec.id, choice: 'agree', reason: 'why not' });
   await M.tom.call('ballot.cast', { decision: dec.id, choice: 'disagree' });
@@ -255,6 +297,10 @@ test('results after_close: nothing of the tally is shown to anyone before the cl
   const seen = w.events.slice(fromC).filter((e) => e.data?.decision === dec.id);
   assert.deepEqual(seen, [], 'the convener sees no ballot events before the close');
   assert.equal(wd.events.filter((e) => e.data?.decision === dec.id).length, 0, 'another voter sees none either');
+  const own = await wa.waitEvent((e) => e.event === 'ballot.cast' && e.data.decision === dec.id);
+  assert.equal(own.data.voter.id, co.members.ana.id, 'the voter alone gets their ballot.cast');
+  assert.equal(own.data.cast, undefined);
+  assert.equal(wa.events.filter((e) => e.event === 'tally.updated' && e.data.decision === dec.id).length, 0);
   // the voter's own ballot is known to them
   const v = await M.ana.call('decision.verify', { decision: dec.id, receipt: r.receipt });
   assert.equal(v.counted_as, 'agree');
@@ -266,6 +312,7 @@ test('results after_close: nothing of the tally is shown to anyone before the cl
   assert.equal(t.outcome.result, 'tied');
   w.close();
   wd.close();
+  wa.close();
 });
 
 test('secret ballots: no voter next to a choice in frames, audit or the database; change needs the receipt', async () => {
