@@ -695,6 +695,18 @@ static int cast_open(struct req *r, const struct decision_row *d, const char *un
 		*replaced = 1;
 	} else if (err != RT_ENOTFOUND) {
 		return req_fail(r, err, NULL, "could not read the ballots");
+	} else if ((err = store_ballot_by_member(db, d->id, r->member_id, &old)) == RT_OK) {
+		/* cast for another unit (the member's organization changed since):
+		 * the new ballot replaces it, so a member never has two */
+		err = store_ballot_delete(db, d->id, old.ballot_id);
+		if (!err)
+			err = store_replaced_add(db, d->id, old.ballot_id);
+		ballot_row_clear(&old);
+		if (err)
+			return req_fail(r, err, NULL, "could not replace the ballot");
+		*replaced = 1;
+	} else if (err != RT_ENOTFOUND) {
+		return req_fail(r, err, NULL, "could not read the ballots");
 	}
 	nb->member_id = r->member_id;
 	nb->unit = (char *)unit;
@@ -710,17 +722,27 @@ static int cast_secret(struct req *r, const struct decision_row *d, const char *
                        const unsigned char receipt[32], struct ballot_row *nb, int *replaced)
 {
 	struct db *db = r->srv->db;
-	unsigned char tag[32], old_receipt[32], old_id[32], owner[32];
+	unsigned char tag[32], mtag[32], old_receipt[32], old_id[32], owner[32];
 	struct ballot_row old;
 	const char *rtext = arg_str(r, "receipt");
 	int has = 0, err;
 
+	int has_member = 0, org_unit = unit[0] == 'o';
+	char self[32];
+
+	/* per organization, the member is tagged too: a member whose organization
+	 * changed during the vote cannot cast a second ballot without the receipt */
+	snprintf(self, sizeof self, "m:%lld", (long long)r->member_id);
 	keyed_hash(tag, secret, "rt.voter", d->id, 0, unit);
-	if ((err = store_voter_has(db, d->id, tag, &has)) != RT_OK)
+	keyed_hash(mtag, secret, "rt.voter", d->id, 0, self);
+	if ((err = store_voter_has(db, d->id, tag, &has)) != RT_OK ||
+	    (org_unit && (err = store_voter_has(db, d->id, mtag, &has_member)) != RT_OK))
 		return req_fail(r, err, NULL, "could not read the ballots");
-	if (has) {
+	if (!has && org_unit && (err = store_voter_add(db, d->id, tag)) != RT_OK)
+		return req_fail(r, err, NULL, "could not record the ballot");
+	if (has || has_member) {
 		if (!rtext)
-			return req_fail(r, RT_ECONFLICT, "receipt", d->per_organization && unit[0] == 'o'
+			return req_fail(r, RT_ECONFLICT, "receipt", org_unit && !has_member
 			                ? "your organization has already voted in this secret ballot; only the member who cast it can change it, with its receipt"
 			                : "you have already voted in this secret ballot; to change your ballot, send its receipt");
 		if (receipt_parse(r, rtext, old_receipt) != RT_OK)
@@ -743,7 +765,7 @@ static int cast_secret(struct req *r, const struct decision_row *d, const char *
 		if ((err = store_ballot_delete(db, d->id, old_id)) || (err = store_replaced_add(db, d->id, old_id)))
 			return req_fail(r, err, NULL, "could not replace the ballot");
 		*replaced = 1;
-	} else if ((err = store_voter_add(db, d->id, tag)) != RT_OK) {
+	} else if ((err = store_voter_add(db, d->id, org_unit ? mtag : tag)) != RT_OK) {
 		return req_fail(r, err == RT_ECONFLICT ? RT_ECONFLICT : err, "decision", "could not record the ballot");
 	}
 	owner_of(nb->owner, receipt, d->id, r->member_id);

@@ -316,6 +316,19 @@ int store_ballot_by_unit(struct db *db, int64_t decision_id, const char *unit, s
 	return err;
 }
 
+int store_ballot_by_member(struct db *db, int64_t decision_id, int64_t member_id, struct ballot_row *out)
+{
+	int err = RT_ENOTFOUND;
+	PREP(st, "SELECT ballot_id, member_id, unit, organization, owner, choice, reason, cast_at"
+	         " FROM decision_ballots WHERE decision_id = ? AND member_id = ?");
+	sqlite3_bind_int64(st, 1, decision_id);
+	sqlite3_bind_int64(st, 2, member_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		err = ballot_from_row(st, out);
+	sqlite3_reset(st);
+	return err;
+}
+
 int store_ballot_insert(struct db *db, int64_t decision_id, const struct ballot_row *b)
 {
 	PREP(st, "INSERT INTO decision_ballots(decision_id, ballot_id, member_id, unit, organization, owner,"

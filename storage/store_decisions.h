@@ -73,6 +73,8 @@ int store_voter_count(struct db *db, int64_t decision_id, int64_t *n);
 int store_ballot_by_id(struct db *db, int64_t decision_id, const unsigned char ballot_id[32],
                        struct ballot_row *out);
 int store_ballot_by_unit(struct db *db, int64_t decision_id, const char *unit, struct ballot_row *out);
+/* An open ballot cast by this member (whatever unit it was cast for). */
+int store_ballot_by_member(struct db *db, int64_t decision_id, int64_t member_id, struct ballot_row *out);
 int store_ballot_insert(struct db *db, int64_t decision_id, const struct ballot_row *b);
 int store_ballot_delete(struct db *db, int64_t decision_id, const unsigned char ballot_id[32]);
 /* Calls fn for each ballot of the decision: open ballots by cast time,

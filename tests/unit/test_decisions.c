@@ -217,8 +217,9 @@ static void test_secret_ballots(void **state)
 	assert_int_equal(sql_int(f, sql), 2);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM decision_ballots WHERE decision_id = %lld", (long long)id);
 	assert_int_equal(sql_int(f, sql), 2);
+	/* per organization: Sunrise and Ana herself, and the parent (no organization) */
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM decision_voters WHERE decision_id = %lld", (long long)id);
-	assert_int_equal(sql_int(f, sql), 2);
+	assert_int_equal(sql_int(f, sql), 3);
 	assert_int_equal(store_decision_secret_get(f->db, key), RT_OK);
 	/* the old receipt is replaced, the new one counts */
 	json_t *v = call(f, f->ana, "decision.verify", json_pack("{s:I, s:O}", "decision", (json_int_t)id, "receipt",
@@ -232,9 +233,34 @@ static void test_secret_ballots(void **state)
 	/* someone else's receipt verifies nothing */
 	call(f, f->par, "decision.verify", json_pack("{s:I, s:O}", "decision", (json_int_t)id, "receipt",
 	     json_object_get(r2, "receipt")), RT_ENOTFOUND);
+	/* Ana moves to another organization: she cannot vote again for it without
+	 * her receipt; with it, her one ballot is replaced */
+	assert_int_equal(db_begin(f->db, 1), RT_OK);
+	assert_int_equal(store_membership_set(f->db, f->cid, f->ana, ROLE_PROVIDER, "Elsewhere", NULL), RT_OK);
+	assert_int_equal(db_commit(f->db), RT_OK);
+	cast(f, f->ana, id, json_string("agree"), NULL, RT_ECONFLICT);
+	json_t *r3 = cast(f, f->ana, id, json_string("agree"), json_string_value(json_object_get(r2, "receipt")), RT_OK);
+	assert_int_equal(tally_int(f, id, "cast"), 2);
 	json_decref(r1);
 	json_decref(r2);
+	json_decref(r3);
 	json_decref(other);
+}
+
+static void test_open_org_change(void **state)
+{
+	struct fx *f = *state;
+	int64_t id = create(f, json_pack("{s:b}", "per_organization", 1));
+	json_decref(cast(f, f->ana, id, json_string("agree"), NULL, RT_OK));
+	assert_int_equal(db_begin(f->db, 1), RT_OK);
+	assert_int_equal(store_membership_set(f->db, f->cid, f->ana, ROLE_PROVIDER, "Elsewhere", NULL), RT_OK);
+	assert_int_equal(db_commit(f->db), RT_OK);
+	/* her new ballot (for Elsewhere) replaces the one she cast for Sunrise */
+	json_decref(cast(f, f->ana, id, json_string("block"), NULL, RT_OK));
+	assert_int_equal(tally_int(f, id, "cast"), 1);
+	/* Sunrise is free again for Ana2 */
+	json_decref(cast(f, f->ana2, id, json_string("agree"), NULL, RT_OK));
+	assert_int_equal(tally_int(f, id, "cast"), 2);
 }
 
 static void test_timer_close_and_adoption(void **state)
@@ -308,6 +334,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_eligible, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_ballots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secret_ballots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_org_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timer_close_and_adoption, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kinds_through_ops, setup, teardown),
 	};
