@@ -7,10 +7,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import {
   makeDataDir, removeDir, runDemo, startDaemon, launchBrowser, watchPage, screenshot, RtClient,
-  DEMO_PASSWORD, TIMEOUT,
+  DEMO_PASSWORD, TIMEOUT, REPO_ROOT,
 } from './lib.mjs';
+
+const CORPORA = path.join(REPO_ROOT, '..', 'shared', 'corpora');
 
 let dataDir;
 let daemon;
@@ -318,6 +322,122 @@ test('a member who was offline catches up after reconnecting: each message once,
   assert.deepEqual(order, [...order].sort((x, y) => x - y), 'oldest to newest');
   assert.deepEqual(order.slice(-2), ids);
   assert.match(await page.locator(`#msg-${ids[1]} .reply-ref`).textContent(), /In reply to James Carter/);
+});
+
+// The page must survive the attack corpora: what the daemon renders is
+// inserted as HTML; nothing may run script, carry an event handler or a
+// javascript:/data: URL, or load anything from elsewhere.
+async function corpus() {
+  const md = (await readFile(path.join(CORPORA, 'markdown-xss-payloads.txt'), 'utf8')).split('\n');
+  const xss = (await readFile(path.join(CORPORA, 'xss-payload-list.txt'), 'utf8')).split('\n');
+  const blns = JSON.parse(await readFile(path.join(CORPORA, 'blns.json'), 'utf8'));
+  return { md: md.filter((x) => x.trim()), xss: xss.filter((x) => x.trim()), blns: blns.filter((x) => typeof x === 'string' && x.trim()) };
+}
+
+async function guardedPage() {
+  const g = await openPage({ width: 1024, height: 800 });
+  await g.page.addInitScript(() => {
+    window.__ran = [];
+    for (const name of ['alert', 'prompt', 'confirm', 'print']) {
+      window[name] = (...a) => { window.__ran.push(name + ':' + a.join(',')); };
+    }
+  });
+  g.foreign = [];
+  g.page.on('request', (req) => {
+    const url = req.url();
+    if (!url.startsWith(daemon.url + '/') && !url.startsWith('data:')) g.foreign.push(url);
+  });
+  g.page.on('dialog', (d) => { g.foreign.push('dialog: ' + d.message()); d.dismiss().catch(() => {}); });
+  return g;
+}
+
+async function checkDom(page, selector) {
+  return page.evaluate((sel) => {
+    const bad = [];
+    for (const root of document.querySelectorAll(sel)) {
+      for (const el of root.querySelectorAll('*')) {
+        const tag = el.tagName.toLowerCase();
+        if (['script', 'iframe', 'object', 'embed', 'frame', 'frameset', 'meta', 'link', 'base', 'form', 'style', 'svg', 'math'].includes(tag)) bad.push('<' + tag + '>');
+        for (const a of el.attributes) {
+          if (/^on/i.test(a.name)) bad.push(tag + ' ' + a.name);
+          if (/^(href|src|action|formaction|xlink:href|srcset|background|poster|data)$/i.test(a.name) &&
+              /^\s*(javascript|data|vbscript):/i.test(a.value)) bad.push(tag + ' ' + a.name + '=' + a.value.slice(0, 40));
+          if (/^(src|srcset|background|poster)$/i.test(a.name) && /^\s*(https?:)?\/\//i.test(a.value)) bad.push('remote ' + tag + ' ' + a.value.slice(0, 40));
+          if (a.name === 'style') bad.push(tag + ' style');
+        }
+      }
+    }
+    return { bad, ran: window.__ran };
+  }, selector);
+}
+
+test('attack payloads rendered by the daemon run nothing in the thread view', async () => {
+  const { md, xss, blns } = await corpus();
+  // Every markdown payload, the payloads that try hardest (a handler, a
+  // script or a pseudo-URL) from the big list, sampled, and naughty strings.
+  const nasty = xss.filter((x) => /on\w+\s*=|<script|javascript:|data:|srcdoc|<svg|<iframe|<img/i.test(x));
+  const bodies = [...md, ...nasty.filter((_, i) => i % 12 === 0), ...blns.filter((_, i) => i % 10 === 0)];
+  const c = await RtClient.connect(daemon.url);
+  await c.request('auth.login', { email: 'james@demo.test', password: DEMO_PASSWORD });
+  const { thread } = await c.request('thread.create', { coalition: 'valley', title: 'Corpus', body: 'The attack corpus follows.' });
+  let posted = 0;
+  for (const body of bodies) {
+    try {
+      await c.request('message.post', { thread: thread.id, body });
+      posted += 1;
+    } catch (e) { /* refused (too long, empty once trimmed): nothing to render */ }
+  }
+  c.close();
+  assert.ok(posted > 200, `posted ${posted} payloads`);
+
+  const g = await guardedPage();
+  try {
+    await signIn(g.page, 'ana@demo.test', `#/c/valley/threads/${thread.id}`);
+    await g.page.locator('h1', { hasText: 'Corpus' }).waitFor();
+    await g.page.locator('#message-list li.message').first().waitFor();
+    const earlier = g.page.locator('#load-earlier');
+    while (await earlier.isVisible()) {
+      await earlier.click();
+      await g.page.waitForFunction(() => !document.getElementById('load-earlier').disabled);
+    }
+    assert.equal(await g.page.locator('#message-list li.message').count(), posted + 1);
+    await g.page.waitForTimeout(500); // let anything that would load or run, do so
+    const { bad, ran } = await checkDom(g.page, '#message-list .md');
+    assert.deepEqual(ran, [], 'no script ran');
+    assert.deepEqual(bad, [], 'no dangerous markup');
+    assert.deepEqual(g.foreign, [], 'nothing loaded from elsewhere');
+    assert.deepEqual(g.watch.problems(), [], 'no console error or CSP violation');
+  } finally {
+    await g.context.close();
+  }
+});
+
+test('the composer preview builds safe markup from every payload', async () => {
+  const { md, xss, blns } = await corpus();
+  const all = [...md, ...xss, ...blns];
+  const g = await guardedPage();
+  try {
+    await signIn(g.page, 'ana@demo.test', `#/c/valley/threads/${firstThread.id}`);
+    await g.page.locator('#compose-body').waitFor();
+    const n = await g.page.evaluate(async (sources) => {
+      const { previewNodes } = await import('/js/views/discussions-preview.js');
+      const box = document.createElement('div');
+      box.id = 'corpus-preview';
+      box.className = 'md';
+      for (const src of sources) box.append(previewNodes(src));
+      document.querySelector('main').append(box);
+      return box.childElementCount;
+    }, all);
+    assert.ok(n > 6000);
+    await g.page.waitForTimeout(500);
+    const { bad, ran } = await checkDom(g.page, '#corpus-preview');
+    assert.deepEqual(ran, [], 'no script ran');
+    assert.deepEqual(bad, [], 'no dangerous markup');
+    assert.deepEqual(g.foreign, [], 'nothing loaded from elsewhere');
+    assert.deepEqual(g.watch.problems(), [], 'no console error or CSP violation');
+  } finally {
+    await g.context.close();
+  }
 });
 
 test('no console errors or CSP violations', () => {

@@ -102,6 +102,13 @@ test('a funder sees every milestone, its progress and standing, and the chart dr
   // The latest updates, newest first, and the export link.
   assert.ok(await page.locator('#ms-latest li').count() >= 3);
   assert.equal(await page.locator('#ms-export').getAttribute('href'), '/export/milestones/valley.csv');
+  const csv = await page.evaluate(async (href) => {
+    const r = await fetch(href);
+    return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+  }, '/export/milestones/valley.csv');
+  assert.equal(csv.status, 200, 'the CSV export answers with the session cookie');
+  assert.match(csv.type, /text\/csv/);
+  for (const m of milestones) assert.ok(csv.text.includes(m.title), `${m.title} is in the CSV`);
   // A funder reads but does not change.
   assert.equal(await page.locator('form.ms-update-form').count(), 0);
   assert.equal(await page.locator('#ms-use-template').count(), 0);

@@ -227,6 +227,12 @@ test('an evaluator declares a conflict, scores, and sees the results; the hub is
   assert.equal((await row.locator('.rfq-rank').textContent()).trim(), String(mine.rank));
   assert.equal(Number((await row.locator('.rfq-total').textContent()).replace(/[^\d.]/g, '')), Math.round(mine.total * 100) / 100);
 
+  // The chart of respondents across criteria: a mark per criterion at the mean.
+  const marks = page.locator(`#rfq-chart .rfq-chart-mark[data-respondent="${firstResp.id}"]`);
+  assert.equal(await marks.count(), rfq.criteria.length);
+  assert.deepEqual((await marks.evaluateAll((ms) => ms.map((m) => Number(m.getAttribute('data-mean'))))),
+    rfq.criteria.map((c) => mine.criteria.find((x) => x.criterion === c.id).mean));
+
   // Grace scores over her own connection: the table follows live.
   for (const c of rfq.criteria) {
     await grace.request('score.submit', { rfq: rfqId, respondent: firstResp.id, criterion: c.id, score: 2 }, `test-grace-${c.id}`);
@@ -247,6 +253,15 @@ test('an evaluator declares a conflict, scores, and sees the results; the hub is
   await sleep(300);
   assert.equal(await page.locator('#rfq-results-table').count(), 1);
   await screenshot(page, 'rfq-results.png');
+
+  // Every score as CSV, names with commas intact.
+  const csv = await page.evaluate(async (href) => {
+    const r = await fetch(href);
+    return { status: r.status, text: await r.text() };
+  }, await page.locator('#rfq-export').getAttribute('href'));
+  assert.equal(csv.status, 200);
+  assert.match(csv.text, /"Valley Family Services, Inc\."/);
+  assert.match(csv.text, /Strong, with a clear plan\./);
 
   // Side by side, then the selection.
   await page.getByLabel('Compare the answers to one question').selectOption(String(rfq.questions[0].id));

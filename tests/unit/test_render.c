@@ -153,6 +153,24 @@ static void test_markdown_still_works(void **state)
 	free(html);
 }
 
+static void test_long_lines_stay_fast_and_escaped(void **state)
+{
+	/* discount takes seconds on 64 KiB unbroken lines; those render as text */
+	size_t n = 64 * 1024;
+	char *src = malloc(n + 1), *html;
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		src[i] = "<_a"[i % 3];
+	src[n] = '\0';
+	html = render_markdown(src, n);
+	assert_non_null(html);
+	assert_safe(src, html);
+	assert_null(strstr(html, "<_"));
+	assert_non_null(strstr(html, "&lt;_a"));
+	free(html);
+	free(src);
+}
+
 static void test_sanitizer_alone(void **state)
 {
 	const char *bad = "<p onclick=\"x\">a</p><img src=x onerror=y><a href=\"javascript:1\">j</a>"
@@ -168,6 +186,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_markdown_still_works),
 		cmocka_unit_test(test_sanitizer_alone),
+		cmocka_unit_test(test_long_lines_stay_fast_and_escaped),
 		cmocka_unit_test(test_markdown_xss),
 		cmocka_unit_test(test_xss_payload_list),
 		cmocka_unit_test(test_naughty_strings),

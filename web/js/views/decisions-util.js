@@ -2,7 +2,7 @@
 // thresholds, choices and outcomes, the tally (bars and ranked rounds) and
 // the receipts kept in this browser.
 
-import { h, clear } from '../dom.js';
+import { h } from '../dom.js';
 import { t, roleLabel, formatDate, ROLES } from '../i18n.js';
 
 let cssAdded = false;
@@ -87,6 +87,7 @@ export function countsTable(decision, counts, caption) {
   });
   return h('table', { class: 'tally-table' },
     caption ? h('caption', null, caption) : null,
+    h('colgroup', null, h('col', { class: 'col-label' }), h('col', { class: 'col-bar' }), h('col', { class: 'col-num' })),
     h('thead', { class: 'visually-hidden' }, h('tr', null,
       h('th', { scope: 'col' }, t('dec.col_choice')),
       h('th', { scope: 'col' }, t('dec.col_bar')),
@@ -159,4 +160,3 @@ export function saveReceipt(memberId, decisionId, receipt) {
   } catch (e) { /* private mode: the receipt is still shown */ }
 }
 
-export { clear };

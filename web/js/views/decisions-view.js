@@ -54,9 +54,12 @@ export function render(app, slug, idParam) {
         h('a', { href: decisionsHref(slug), id: 'back-to-decisions' }, t('dec.back_to_list'))),
       heading, meta),
     failure,
+    // Reading (and focus) order: outcome, text, my ballot, closing, results,
+    // ballots. Wide screens put the ballot and closing in a side column.
     h('div', { class: 'dec-columns', id: 'decision-columns', hidden: true },
-      h('div', { class: 'dec-main' }, bodyPanel, outcomePanel, resultsPanel, ballotsPanel),
-      h('div', { class: 'dec-side' }, ballotPanel, closeArea)));
+      h('div', { class: 'dec-main' }, outcomePanel, bodyPanel),
+      h('div', { class: 'dec-side' }, ballotPanel, closeArea),
+      h('div', { class: 'dec-main2' }, resultsPanel, ballotsPanel)));
 
   const isOpen = () => decision && decision.status !== 'closed';
   const canClose = () => decision && (roles.includes('convener') || (decision.created_by && decision.created_by.id === memberId));
@@ -489,7 +492,7 @@ export function render(app, slug, idParam) {
         } else {
           result.append(h('p', { class: 'verified' }, t('dec.verify_counted', { choice: choiceText(decision.kind, data.counted_as || (data.ballot && data.ballot.choice)) })));
           if (data.rounds && data.rounds.length) {
-            result.append(h('p', { class: 'muted' }, t('dec.verify_path')), h('ol', { class: 'path' }, data.rounds.map((r) =>
+            result.append(h('p', { class: 'muted' }, t('dec.verify_path')), h('ul', { class: 'path plain' }, data.rounds.map((r) =>
               h('li', null, r.counted_for
                 ? t('dec.verify_round', { round: r.round, option: r.counted_for })
                 : t('dec.verify_round_exhausted', { round: r.round })))));

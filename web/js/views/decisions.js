@@ -8,7 +8,7 @@
 // The list is kept live: decision.created, decision.closed, ballot.cast and
 // tally.updated events reload decision.list.
 
-import { h, clear, field, newKey } from '../dom.js';
+import { h, field, newKey } from '../dom.js';
 import { t, errorText, roleLabel, ROLES } from '../i18n.js';
 import {
   addStylesheet, SLUG, KINDS, THRESHOLDS, decisionsHref, decisionHref, kindLabel, outcomeText,

@@ -106,6 +106,6 @@ export function redline(diff) {
   });
   return h('div', { class: 'mou-redline', 'aria-describedby': 'mou-rl-legend', dataset: { ins, del } },
     legend,
-    h('p', { class: 'mou-rl-summary' }, t('mou.redline_summary', { ins, del })),
+    h('p', { class: 'mou-rl-summary' }, t('mou.redline_ins', { count: ins }), ', ', t('mou.redline_del', { count: del }), '.'),
     blocks);
 }

@@ -816,6 +816,7 @@ export const strings = {
     'mou.preview_show': 'Show a preview',
     'mou.preview_hide': 'Hide the preview',
     'mou.preview_note': 'A preview of your text as it will read. The saved version may differ in small details.',
-    'mou.redline_summary': '{ins} lines inserted, {del} lines deleted.',
+    'mou.redline_ins': { one: '{count} line inserted', other: '{count} lines inserted' },
+    'mou.redline_del': { one: '{count} line deleted', other: '{count} lines deleted' },
   },
 };

@@ -7,6 +7,7 @@
 
 import { h, clear, append, newKey } from '../dom.js';
 import { t, errorText } from '../i18n.js';
+import { respondentsChart, chartStrings } from './rfq-chart.js';
 
 function richText(html) {
   const div = h('div', { class: 'md' });
@@ -192,7 +193,7 @@ export function evaluatorPanel(ctx) {
   return wrap;
 }
 
-// ctx: {app, rfq, canSelect, onChange()}
+// ctx: {app, rfq, respondents, canSelect, onChange()}
 export function resultsPanel(ctx) {
   const { app, rfq } = ctx;
   const conn = app.conn;
@@ -224,7 +225,9 @@ export function resultsPanel(ctx) {
     } catch (e) {
       if (mine !== seq) return;
       clear(out);
-      out.append(h('p', { class: 'error' }, errorText(e)));
+      out.append(h('p', { class: e.code === 'forbidden' ? 'muted' : 'error' },
+        e.code === 'forbidden' ? t('rfq.results_not_yours') : errorText(e)));
+      drawSelect();
       return;
     }
     if (mine !== seq) return;
@@ -265,6 +268,8 @@ export function resultsPanel(ctx) {
       h('div', { class: 'rfq-table-wrap', role: 'region', tabindex: '0', 'aria-label': t('rfq.results_caption') }, table),
       h('p', { class: 'hint' }, t('rfq.results_legend')),
       hiddenAny ? h('p', { class: 'hint' }, t('rfq.hidden_note')) : null]);
+    const chart = respondentsChart(data, criteria, fmt);
+    if (chart) out.append(h('h3', null, t('rfq.chart_title')), chart);
     const dis = data.disagreements || [];
     if (dis.length) {
       out.append(h('h3', null, t('rfq.disagreements')),
@@ -273,16 +278,16 @@ export function resultsPanel(ctx) {
           return h('li', null, t('rfq.disagreement', { org: d.organization, criterion: c ? c.name : '#' + d.criterion, sd: fmt(d.sd), n: d.n }));
         })));
     }
-    drawSelect(data);
+    drawSelect();
   }
 
-  function drawSelect(data) {
+  function drawSelect() {
     clear(selectArea);
     if (!ctx.canSelect || rfq.status !== 'closed') return;
     let key = newKey();
-    const boxes = (data.respondents || []).map((r) => {
-      const id = 'rfq-pick-' + r.respondent;
-      const input = h('input', { type: 'checkbox', id, value: String(r.respondent) });
+    const boxes = (ctx.respondents || []).map((r) => {
+      const id = 'rfq-pick-' + r.id;
+      const input = h('input', { type: 'checkbox', id, value: String(r.id) });
       return { input, el: h('li', null, input, h('label', { for: id }, r.organization)) };
     });
     const note = h('textarea', { id: 'rfq-select-note', rows: '3' });
@@ -354,6 +359,7 @@ export function sideBySide(ctx) {
 }
 
 export const evaluateStrings = {
+  ...chartStrings,
   'rfq.group.design_team': 'design team',
   'rfq.group.funder': 'funders',
   'rfq.group.provider': 'providers',
@@ -374,6 +380,7 @@ export const evaluateStrings = {
   'rfq.coi_declare': 'Declare and recuse me',
   'rfq.coi_done': 'You are recused from {org}.',
   'rfq.results_options': 'How to count',
+  'rfq.results_not_yours': 'Only conveners and the assigned evaluators see the scores.',
   'rfq.balance_groups': 'Each stakeholder group weighs the same',
   'rfq.balance_hint': 'So that eight design-team members cannot drown out two providers.',
   'rfq.normalize': 'Even out harsh and lenient evaluators',

@@ -349,6 +349,9 @@ function renderOne(app, slug, idText) {
     clear(about);
     about.append(richText(r.html));
     clear(questions);
+    // Once published, the questions and criteria fold away behind a summary.
+    const folded = r.status !== 'draft';
+    const qTarget = folded ? h('div') : questions;
     const sections = [];
     for (const q of r.questions || []) {
       let s = sections.find((x) => x.name === q.section);
@@ -357,10 +360,14 @@ function renderOne(app, slug, idText) {
     }
     let n = 0;
     for (const s of sections) {
-      questions.append(h('h3', null, s.name), h('ol', { class: 'rfq-qs', start: String(n + 1) }, s.items.map((q) => {
+      qTarget.append(h('h3', null, s.name), h('ol', { class: 'rfq-qs', start: String(n + 1) }, s.items.map((q) => {
         n += 1;
         return h('li', { dataset: { questionId: q.id } }, q.text, q.addendum ? h('span', { class: 'muted' }, ' ' + t('rfq.from_addendum')) : null);
       })));
+    }
+    if (folded) {
+      questions.append(h('details', { class: 'rfq-fold' },
+        h('summary', null, t('rfq.show_questions', { count: (r.questions || []).length })), qTarget));
     }
     clear(addenda);
     if ((r.addenda || []).length) {
@@ -370,11 +377,13 @@ function renderOne(app, slug, idText) {
     }
     clear(criteria);
     const total = (r.criteria || []).reduce((s, c) => s + Number(c.weight || 0), 0) || 1;
-    criteria.append(h('ul', { class: 'rfq-criteria' }, (r.criteria || []).map((c) => h('li', { dataset: { criterionId: c.id } },
+    const cList = h('ul', { class: 'rfq-criteria' }, (r.criteria || []).map((c) => h('li', { dataset: { criterionId: c.id } },
       h('p', { class: 'rfq-crit-head' }, h('strong', null, c.name), ' ',
         h('span', { class: 'chip' }, t('rfq.weight_share', { weight: c.weight, share: Math.round((100 * c.weight) / total) })), ' ',
         h('span', { class: 'muted' }, t('rfq.scored_1_to', { max: c.max }))),
-      c.description ? h('p', { class: 'muted' }, c.description) : null))));
+      c.description ? h('p', { class: 'muted' }, c.description) : null)));
+    criteria.append(folded ? h('details', { class: 'rfq-fold' },
+      h('summary', null, t('rfq.show_criteria', { count: (r.criteria || []).length })), cList) : cList);
   }
 
   // --- respondents ---------------------------------------------------------
@@ -593,7 +602,7 @@ function renderOne(app, slug, idText) {
 
   function renderResults() {
     const me = data.me || {};
-    const may = afterClose() && (convener() || me.group);
+    const may = afterClose() && (convener() || me.group || organizer());
     if (!may) {
       clear(resultsArea);
       clear(sbsArea);
@@ -606,7 +615,7 @@ function renderOne(app, slug, idText) {
     }
     clear(resultsArea);
     clear(sbsArea);
-    const r = resultsPanel({ app, rfq: rfq(), canSelect: organizer(), onChange: () => refresh(true) });
+    const r = resultsPanel({ app, rfq: rfq(), respondents: data.respondents || [], canSelect: organizer(), onChange: () => refresh(true) });
     results = { reload: r.reload, status: rfq().status };
     resultsArea.append(panel('rfq-sec-results', t('rfq.results'), r.el));
     if (organizer() || me.group) sbsArea.append(panel('rfq-sec-sbs', t('rfq.side_by_side'), sideBySide({ app, rfq: rfq() })));
@@ -759,6 +768,8 @@ export const strings = {
     'rfq.about': 'About this request',
     'rfq.addenda': 'Addenda',
     'rfq.questions': 'Questions',
+    'rfq.show_questions': { one: 'Show the question', other: 'Show the {count} questions' },
+    'rfq.show_criteria': { one: 'Show the criterion', other: 'Show the {count} criteria and their weights' },
     'rfq.from_addendum': '(added by an addendum)',
     'rfq.criteria': 'Criteria',
     'rfq.weight_share': 'weight {weight} · {share}% of the total',
