@@ -41,9 +41,9 @@ int mou_reconcile(struct db *db, const char *data_dir, int *repaired);
 const char *mou_template_body(void);
 
 /*
- * GET of the read-only dumb-HTTP git endpoint: path is the request path
- * starting with "/git/" (e.g. "/git/valley.git/info/refs"; a query string is
- * ignored), authorization_header the value of the Authorization header (or
+ * GET of the read-only dumb-HTTP git endpoint: path is the request path,
+ * "/git/valley.git/info/refs" or the same without the "/git" prefix
+ * ("/valley.git/info/refs"); a query string is ignored; authorization_header the value of the Authorization header (or
  * NULL). Allowed: member email and password of a member of that coalition
  * (HTTP basic). Serves info/refs (built on the fly from the refs), HEAD,
  * objects/info/packs (built from objects/pack/), loose objects and packs;

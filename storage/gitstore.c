@@ -741,3 +741,69 @@ int gitstore_clean_locks(const char *repo_path, int *removed)
 	}
 	return RT_OK;
 }
+
+/* Orders ref lines by name (the part after the tab). */
+static int line_cmp(const void *a, const void *b)
+{
+	const char *x = strchr(*(char *const *)a, '\t'), *y = strchr(*(char *const *)b, '\t');
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+int gitstore_info_refs(struct gitstore *gs, char **out, size_t *len)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	char **lines = NULL, *buf = NULL;
+	size_t n = 0, cap = 0, total = 0;
+	int err = RT_EINTERNAL, rc;
+
+	*out = NULL;
+	*len = 0;
+	if ((rc = git_reference_iterator_new(&it, gs->repo)) < 0) {
+		err = git_fail("listing the refs", rc);
+		goto done;
+	}
+	while ((rc = git_reference_next(&ref, it)) == 0) {
+		char hex[GITSTORE_HEX], *line = NULL;
+		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
+			git_oid_tostr(hex, sizeof hex, git_reference_target(ref));
+			if (n == cap) {
+				char **more = realloc(lines, (cap = cap ? cap * 2 : 8) * sizeof *lines);
+				if (!more)
+					goto done;
+				lines = more;
+			}
+			if (asprintf(&line, "%s\t%s\n", hex, git_reference_name(ref)) < 0)
+				goto done;
+			lines[n++] = line;
+			total += strlen(line);
+		}
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	if (rc != GIT_ITEROVER) {
+		err = git_fail("listing the refs", rc);
+		goto done;
+	}
+	qsort(lines, n, sizeof *lines, line_cmp);
+	if (!(buf = malloc(total + 1)))
+		goto done;
+	*len = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(lines[i]);
+		memcpy(buf + *len, lines[i], l);
+		*len += l;
+	}
+	buf[*len] = '\0';
+	*out = buf;
+	buf = NULL;
+	err = RT_OK;
+done:
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	free(buf);
+	git_reference_free(ref);
+	git_reference_iterator_free(it);
+	return err;
+}

@@ -113,6 +113,11 @@ int gitstore_heads(struct gitstore *gs, int (*fn)(void *ud, int64_t id, const ch
  * directory's exclusive lock. *removed (if not NULL) counts them. */
 int gitstore_clean_locks(const char *repo_path, int *removed);
 
+/* The listing git's dumb HTTP protocol reads as info/refs ("<id>\t<ref>\n"
+ * for every direct ref, by name), built from the refs themselves (what git
+ * update-server-info would write). *out malloc'd, caller frees. */
+int gitstore_info_refs(struct gitstore *gs, char **out, size_t *len);
+
 /* Tests only: called just before the branch's compare-and-swap, to let a
  * test move the tip under a save. NULL in production. */
 extern void (*gitstore_test_before_update)(struct gitstore *gs);
