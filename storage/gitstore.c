@@ -152,13 +152,17 @@ int gitstore_tip(struct gitstore *gs, char out[GITSTORE_HEX])
 	return err;
 }
 
+static int commit_lookup(struct gitstore *gs, git_commit **out, const git_oid *oid);
+
 /* Is oid the tip or one of its ancestors? */
 static int oid_known(struct gitstore *gs, const git_oid *oid)
 {
+	git_commit *c = NULL;
 	git_oid tip;
 	int err = tip_oid(gs, &tip), rc;
-	if (err)
+	if (err || (err = commit_lookup(gs, &c, oid)))
 		return err;
+	git_commit_free(c);
 	if (git_oid_equal(&tip, oid))
 		return RT_OK;
 	rc = git_graph_descendant_of(gs->repo, &tip, oid);
