@@ -177,7 +177,7 @@ int store_mou_signatures(struct db *db, int64_t mou_id, json_t **out)
 {
 	json_t *list = json_array();
 	PREP(st, "SELECT s.organization, s.member_id, m.name, s.commit_id, s.at FROM mou_signatures s"
-	         " JOIN members m ON m.id = s.member_id WHERE s.mou_id = ? ORDER BY s.at, s.organization");
+	         " JOIN members m ON m.id = s.member_id WHERE s.mou_id = ? ORDER BY s.rowid");
 	if (!list)
 		return RT_EINTERNAL;
 	sqlite3_bind_int64(st, 1, mou_id);

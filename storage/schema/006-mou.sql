@@ -35,4 +35,4 @@ CREATE TABLE mou_signatures (
   member_id    INTEGER NOT NULL REFERENCES members(id),
   at           TEXT NOT NULL,
   PRIMARY KEY (mou_id, organization, commit_id)
-) WITHOUT ROWID;
+);  -- rowid kept: signatures are listed in the order they were made
