@@ -251,6 +251,18 @@ test('signatures: head only, parties only, bound to the commit; an edit leaves t
   // the old version still shows what was signed there
   const old = await sun().call('mou.get', { mou: c.mou.id, commit: c.commit });
   assert.equal(old.body, BODY);
+
+  // a member who connects later gets the whole story replayed, in order
+  const late = await d.login(V.members.kid.email, V.members.kid.password);
+  const { seq } = await late.call('coalition.subscribe', { coalition: 'valley', since: 0 });
+  const evs = (await collectUntilSeq(late, 'valley', seq)).filter((x) => x.data?.mou?.id === c.mou.id);
+  assert.deepEqual(evs.map((x) => x.event), ['mou.created', 'mou.signed', 'mou.saved', 'mou.signed', 'mou.signed']);
+  assert.equal(evs[2].data.commit, e.commit);
+  assert.equal(evs[2].data.author.name, 'Hana Hub');
+  assert.equal(evs[4].data.fully_signed, true);
+  // and the audit chain holds
+  const v = await V.admin.call('audit.verify', { coalition: 'valley' });
+  assert.equal(v.ok, true);
 });
 
 test('a repeated save with the same key commits once', async () => {
