@@ -259,14 +259,19 @@ int mou_http_git(struct db *db, const char *data_dir, const char *path, const ch
 	if (generated == 1) {
 		err = gitstore_open(&gs, data_dir, slug, 0);
 		if (err == RT_ENOTFOUND) /* no MOU yet: an empty repository */
-			err = respond(status, content_type, body, len, 200, ctype, "");
-		else if (err == RT_OK && (err = gitstore_info_refs(gs, body, len)) == RT_OK &&
-		         (*content_type = strdup(ctype)))
-			*status = 200;
-		else
-			err = respond(status, content_type, body, len, 500, "text/plain", "could not list the refs\n");
+			return respond(status, content_type, body, len, 200, ctype, "");
+		if (err == RT_OK)
+			err = gitstore_info_refs(gs, body, len);
 		gitstore_close(gs);
-		return err;
+		if (err)
+			return respond(status, content_type, body, len, 500, "text/plain", "could not list the refs\n");
+		if (!(*content_type = strdup(ctype))) {
+			free(*body);
+			*body = NULL;
+			return RT_EINTERNAL;
+		}
+		*status = 200;
+		return RT_OK;
 	}
 	if (generated == 2) {
 		if (list_packs(repo, body, len) != RT_OK || !(*content_type = strdup(ctype))) {

@@ -110,11 +110,6 @@ const char *gitstore_path(const struct gitstore *gs)
 	return gs->path;
 }
 
-git_repository *gitstore_repo(struct gitstore *gs)
-{
-	return gs->repo;
-}
-
 int gitstore_hex_ok(const char *s)
 {
 	size_t n = 0;

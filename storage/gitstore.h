@@ -121,7 +121,5 @@ int gitstore_info_refs(struct gitstore *gs, char **out, size_t *len);
 /* Tests only: called just before the branch's compare-and-swap, to let a
  * test move the tip under a save. NULL in production. */
 extern void (*gitstore_test_before_update)(struct gitstore *gs);
-/* Tests and the HTTP endpoint: the underlying git_repository (borrowed). */
-struct git_repository *gitstore_repo(struct gitstore *gs);
 
 #endif
