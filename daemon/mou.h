@@ -57,7 +57,10 @@ const char *mou_template_body(void);
  * prepared, RT_EINTERNAL on out-of-memory (*body and *content_type NULL).
  *
  * The password check (crypto_pwhash_str_verify, argon2id) blocks the caller
- * for about 70 ms: acceptable for this rarely used endpoint.
+ * for about 70 ms: acceptable for this rarely used endpoint. A verified
+ * Authorization header is remembered (by its SHA-256, in memory) for 60
+ * seconds, so a clone's many requests cost one check; membership is checked
+ * on every request.
  */
 int mou_http_git(struct db *db, const char *data_dir, const char *path, const char *authorization_header,
                  int *status, char **content_type, char **body, size_t *len);

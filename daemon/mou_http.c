@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FILE_MAX (512L * 1024 * 1024)
@@ -164,10 +165,46 @@ static const char *dummy_hash(void)
 	return hash;
 }
 
+/* Credentials verified in the last CACHE_SECONDS, by the SHA-256 of the
+ * whole Authorization header: a clone makes one request per object, and
+ * each would otherwise cost one argon2id verification (~70 ms). */
+#define CACHE_SLOTS 16
+#define CACHE_SECONDS 60
+static struct {
+	unsigned char hash[32];
+	int64_t member;
+	time_t until;
+} cache[CACHE_SLOTS];
+
+static int64_t cache_get(const unsigned char hash[32])
+{
+	time_t now = time(NULL);
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].until > now && sodium_memcmp(cache[i].hash, hash, 32) == 0)
+			return cache[i].member;
+	return 0;
+}
+
+static void cache_put(const unsigned char hash[32], int64_t member)
+{
+	time_t now = time(NULL);
+	int slot = 0;
+	for (int i = 0; i < CACHE_SLOTS; i++) /* the first free or the oldest */
+		if (cache[i].until < cache[slot].until || cache[i].until <= now) {
+			slot = i;
+			if (cache[i].until <= now)
+				break;
+		}
+	memcpy(cache[slot].hash, hash, 32);
+	cache[slot].member = member;
+	cache[slot].until = now + CACHE_SECONDS;
+}
+
 /* Checks "Basic base64(email:password)". RT_OK with *member set, RT_EUNAUTH,
  * RT_ERATELIMIT. */
 static int basic_auth(struct db *db, const char *header, int64_t *member)
 {
+	unsigned char hh[32];
 	unsigned char raw[1200];
 	size_t n = 0;
 	const char *b64, *end;
@@ -178,6 +215,9 @@ static int basic_auth(struct db *db, const char *header, int64_t *member)
 	*member = 0;
 	if (!header || strncasecmp(header, "Basic ", 6) != 0)
 		return RT_EUNAUTH;
+	rt_sha256(hh, header, strlen(header));
+	if ((*member = cache_get(hh)) != 0)
+		return RT_OK;
 	for (b64 = header + 6; *b64 == ' '; b64++)
 		;
 	for (end = b64 + strlen(b64); end > b64 && isspace((unsigned char)end[-1]); end--)
@@ -209,6 +249,7 @@ static int basic_auth(struct db *db, const char *header, int64_t *member)
 	}
 	ratelimit_success(email);
 	*member = ma.id;
+	cache_put(hh, ma.id);
 	return RT_OK;
 }
 
