@@ -330,6 +330,48 @@ test('SIGKILL in the middle of saves: after a restart git and the database agree
   }
 });
 
+test('a commit without its row (a crash between the two) gets its row at start-up', async () => {
+  const k = await startDaemon();
+  let k2;
+  try {
+    const co = await makeCoalition(k, { slug: 'valley', members: [{ key: 'hub', roles: ['hub'], organization: 'Hub Org' }] });
+    const w = co.members.hub.client;
+    const c = await w.call('mou.create', { coalition: 'valley', title: 'Repaired MOU', body: BODY });
+    await k.stop();
+    // what a save that died after its commit leaves: a commit by the member that no row names
+    const repo = path.join(k.dataDir, 'git', 'valley.git');
+    const work = path.join(k.root, 'work');
+    await exec('git', ['clone', '--quiet', repo, work]);
+    const file = path.join(work, `mou-${c.mou.id}.md`);
+    fs.writeFileSync(file, `${BODY}\nWritten just before the crash.\n`);
+    const env = { ...process.env, GIT_AUTHOR_NAME: co.members.hub.name, GIT_AUTHOR_EMAIL: co.members.hub.email,
+      GIT_COMMITTER_NAME: co.members.hub.name, GIT_COMMITTER_EMAIL: co.members.hub.email };
+    await exec('git', ['-C', work, 'commit', '--quiet', '-am', 'Lost row'], { env });
+    await exec('git', ['-C', work, 'push', '--quiet', 'origin', 'main']);
+    const lost = await gitHead(k.dataDir, c.mou.id);
+    assert.notEqual(lost, c.commit);
+
+    k2 = await startDaemon({ dataDir: k.dataDir, admin: false });
+    const r = await k2.login(co.members.hub.email, co.members.hub.password);
+    const g = await r.call('mou.get', { mou: c.mou.id });
+    assert.equal(g.commit, lost);
+    assert.ok(g.body.includes('Written just before the crash.'));
+    const h = await r.call('mou.history', { mou: c.mou.id });
+    assert.deepEqual(h.commits.map((x) => [x.commit, x.message, x.author.id]),
+      [[lost, 'Lost row', co.members.hub.id], [c.commit, 'Create Repaired MOU', co.members.hub.id]]);
+    const { seq } = await r.call('coalition.subscribe', { coalition: 'valley', since: 0 });
+    const evs = await collectUntilSeq(r, 'valley', seq);
+    const rep = evs.find((x) => x.event === 'mou.saved' && x.data.commit === lost);
+    assert.ok(rep && rep.data.recovered === true, JSON.stringify(evs.map((x) => x.event)));
+    // the repaired head can be saved on and signed
+    const s = await r.call('mou.save', { mou: c.mou.id, base: lost, body: `${g.body}\nAnd after.\n` });
+    await r.call('mou.sign', { mou: c.mou.id, commit: s.commit });
+  } finally {
+    if (k2) await k2.close();
+    await k.kill();
+  }
+});
+
 test('stock git clones the repository over dumb HTTP with basic auth; others are refused', async (t) => {
   const probe = await fetch(`${d.base}/git/valley.git/info/refs`);
   if (probe.status === 404) {
