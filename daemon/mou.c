@@ -545,13 +545,14 @@ done:
 	return err;
 }
 
-/* mou.diff {mou, from, to} → {diff} */
+/* mou.diff {mou, from, to} → {diff, redline, from, to} */
 static int mou_diff(struct req *r)
 {
 	struct mou_info m;
 	struct gitstore *gs = NULL;
 	const char *from, *to;
 	char file[64], *diff = NULL, *text = NULL;
+	json_t *redline = NULL;
 	int err;
 
 	if (arg_commit(r, "from", &from) || arg_commit(r, "to", &to) || load_mou(r, 0, &m))
@@ -572,12 +573,13 @@ static int mou_diff(struct req *r)
 			goto done;
 		}
 	}
-	if ((err = gitstore_diff(gs, file, from, to, &diff))) {
+	if ((err = gitstore_diff(gs, file, from, to, &diff)) || (err = gitstore_redline(gs, file, from, to, &redline))) {
 		err = req_fail(r, RT_EINTERNAL, NULL, "could not compute the diff");
 		goto done;
 	}
-	r->data = json_pack("{s:s, s:s, s:s}", "diff", diff, "from", from, "to", to);
+	r->data = json_pack("{s:s, s:O, s:s, s:s}", "diff", diff, "redline", redline, "from", from, "to", to);
 done:
+	json_decref(redline);
 	gitstore_close(gs);
 	store_mou_info_free(&m);
 	free(diff);

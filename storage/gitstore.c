@@ -535,28 +535,50 @@ done:
 	return err;
 }
 
-int gitstore_diff(struct gitstore *gs, const char *file, const char *from, const char *to, char **out)
+/* A patch of file between two commits with context lines of context; the
+ * blobs it reads stay alive with it (free all three). */
+static int patch_between(struct gitstore *gs, const char *file, const char *from, const char *to,
+                         uint32_t context, git_patch **patch, git_blob **ab, git_blob **bb)
 {
 	git_oid a, b, ablob, bblob;
-	git_blob *ab = NULL, *bb = NULL;
 	git_commit *ac = NULL, *bc = NULL;
-	git_patch *patch = NULL;
-	git_buf buf = GIT_BUF_INIT;
 	git_diff_options opts;
 	int err, rc;
 
-	*out = NULL;
+	*patch = NULL;
+	*ab = *bb = NULL;
 	if (git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION) < 0)
 		return git_fail("diff options", -1);
+	opts.context_lines = context;
 	if ((err = oid_parse(&a, from)) || (err = oid_parse(&b, to)) || (err = oid_known(gs, &a)) ||
 	    (err = oid_known(gs, &b)) || (err = commit_lookup(gs, &ac, &a)) || (err = commit_lookup(gs, &bc, &b)) ||
 	    (err = file_blob_id(gs, ac, file, &ablob)) || (err = file_blob_id(gs, bc, file, &bblob)))
 		goto done;
-	err = RT_EINTERNAL;
-	if ((rc = git_blob_lookup(&ab, gs->repo, &ablob)) < 0 || (rc = git_blob_lookup(&bb, gs->repo, &bblob)) < 0 ||
-	    (rc = git_patch_from_blobs(&patch, ab, file, bb, file, &opts)) < 0 ||
-	    (rc = git_patch_to_buf(&buf, patch)) < 0) {
+	if ((rc = git_blob_lookup(ab, gs->repo, &ablob)) < 0 || (rc = git_blob_lookup(bb, gs->repo, &bblob)) < 0 ||
+	    (rc = git_patch_from_blobs(patch, *ab, file, *bb, file, &opts)) < 0) {
 		err = git_fail("diffing", rc);
+		goto done;
+	}
+	err = RT_OK;
+done:
+	git_commit_free(ac);
+	git_commit_free(bc);
+	return err;
+}
+
+int gitstore_diff(struct gitstore *gs, const char *file, const char *from, const char *to, char **out)
+{
+	git_blob *ab = NULL, *bb = NULL;
+	git_patch *patch = NULL;
+	git_buf buf = GIT_BUF_INIT;
+	int err, rc;
+
+	*out = NULL;
+	if ((err = patch_between(gs, file, from, to, 3, &patch, &ab, &bb)))
+		goto done;
+	err = RT_EINTERNAL;
+	if ((rc = git_patch_to_buf(&buf, patch)) < 0) {
+		err = git_fail("printing the diff", rc);
 		goto done;
 	}
 	if (!(*out = malloc(buf.size + 1)))
@@ -570,8 +592,65 @@ done:
 	git_patch_free(patch);
 	git_blob_free(ab);
 	git_blob_free(bb);
-	git_commit_free(ac);
-	git_commit_free(bc);
+	return err;
+}
+
+int gitstore_redline(struct gitstore *gs, const char *file, const char *from, const char *to, json_t **out)
+{
+	git_blob *ab = NULL, *bb = NULL;
+	git_patch *patch = NULL;
+	json_t *list = json_array();
+	char *text = NULL;
+	int err, rc;
+
+	*out = NULL;
+	if (!list)
+		return RT_EINTERNAL;
+	if ((err = patch_between(gs, file, from, to, 1u << 24, &patch, &ab, &bb)))
+		goto done;
+	if (git_patch_num_hunks(patch) == 0) {
+		/* no change: the whole text as context */
+		size_t len = 0;
+		char *p, *nl;
+		if ((err = gitstore_read(gs, to, file, &text, &len)))
+			goto done;
+		for (p = text; *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			json_array_append_new(list, json_pack("{s:s, s:s%}", "op", " ", "text", p,
+			                                      nl ? (size_t)(nl - p) : strlen(p)));
+			if (!nl)
+				break;
+		}
+	}
+	for (size_t h = 0; h < git_patch_num_hunks(patch); h++) {
+		int n = git_patch_num_lines_in_hunk(patch, h);
+		for (int i = 0; i < n; i++) {
+			const git_diff_line *l = NULL;
+			char op[2] = { 0, 0 };
+			size_t len;
+			if ((rc = git_patch_get_line_in_hunk(&l, patch, h, (size_t)i)) < 0) {
+				err = git_fail("reading the diff", rc);
+				goto done;
+			}
+			if (l->origin != GIT_DIFF_LINE_CONTEXT && l->origin != GIT_DIFF_LINE_ADDITION &&
+			    l->origin != GIT_DIFF_LINE_DELETION)
+				continue; /* "no newline at end of file" markers */
+			op[0] = l->origin;
+			len = l->content_len;
+			if (len && l->content[len - 1] == '\n')
+				len--;
+			json_array_append_new(list, json_pack("{s:s, s:s%}", "op", op, "text", l->content, len));
+		}
+	}
+	*out = list;
+	list = NULL;
+	err = RT_OK;
+done:
+	json_decref(list);
+	free(text);
+	git_patch_free(patch);
+	git_blob_free(ab);
+	git_blob_free(bb);
 	return err;
 }
 

@@ -103,6 +103,11 @@ int gitstore_history(struct gitstore *gs, const char *file, json_t **out);
  * "diff --git" header; "" when equal). *out malloc'd, caller frees. */
 int gitstore_diff(struct gitstore *gs, const char *file, const char *from, const char *to, char **out);
 
+/* The redline of file from one commit to another: every line of the
+ * document, in order, as [{op, text}] with op " " (unchanged), "-" (deleted)
+ * or "+" (inserted); text without its newline. */
+int gitstore_redline(struct gitstore *gs, const char *file, const char *from, const char *to, json_t **out);
+
 /* Calls fn(ud, id, commit) for each file mou-<id>.md at the tip, with the
  * newest commit that changed it. Stops and returns fn's result when not RT_OK.
  * RT_OK for an empty repository. */

@@ -180,6 +180,12 @@ test('save from a stale base merges three ways; overlapping edits conflict and c
   assert.match(diff, /^diff --git a\/mou-\d+\.md b\/mou-\d+\.md/);
   assert.ok(diff.includes('\n-The Hub does billing.\n') && diff.includes('\n+The Hub does billing and payroll.\n'), diff);
   assert.ok(diff.includes('\n+Attendance is shared weekly.\n'), diff);
+  const { redline } = await hub().call('mou.diff', { mou: c.mou.id, from: base, to: b.commit });
+  assert.deepEqual(redline.filter((l) => l.op !== ' ').map((l) => `${l.op}${l.text}`), [
+    '-The Hub does billing.', '+The Hub does billing and payroll.',
+    '-Attendance is shared monthly.', '+Attendance is shared weekly.',
+  ]);
+  assert.equal(redline.filter((l) => l.op !== '+').map((l) => l.text).join('\n') + '\n', BODY);
   const old = await hub().call('mou.get', { mou: c.mou.id, commit: base });
   assert.equal(old.body, BODY);
   assert.equal(old.commit, base);

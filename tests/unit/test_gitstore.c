@@ -161,6 +161,31 @@ static void test_diff(void **state)
 	assert_int_equal(gitstore_diff(fx->gs, "mou-1.md", c1, c1, &diff), RT_OK);
 	assert_string_equal(diff, "");
 	free(diff);
+	/* the redline: every line of the document, the change marked in place */
+	{
+		json_t *rl = NULL, *l;
+		size_t i, dels = 0, adds = 0, same = 0;
+		assert_int_equal(gitstore_redline(fx->gs, "mou-1.md", c1, c2, &rl), RT_OK);
+		json_array_foreach(rl, i, l) {
+			const char *op = json_string_value(json_object_get(l, "op"));
+			const char *t = json_string_value(json_object_get(l, "text"));
+			if (*op == '-') {
+				dels++;
+				assert_string_equal(t, "Launch in spring.");
+				assert_string_equal(json_string_value(json_object_get(json_array_get(rl, i + 1), "text")), "Launch in March.");
+			}
+			adds += *op == '+';
+			same += *op == ' ';
+		}
+		assert_int_equal(dels, 1);
+		assert_int_equal(adds, 1);
+		assert_int_equal(same + 1, 13); /* base_text has 13 lines */
+		assert_string_equal(json_string_value(json_object_get(json_array_get(rl, 0), "text")), "# MOU");
+		json_decref(rl);
+		assert_int_equal(gitstore_redline(fx->gs, "mou-1.md", c1, c1, &rl), RT_OK);
+		assert_int_equal(json_array_size(rl), 13);
+		json_decref(rl);
+	}
 	assert_int_equal(gitstore_diff(fx->gs, "mou-1.md", c1, "ffffffffffffffffffffffffffffffffffffffff", &diff),
 	                 RT_ENOTFOUND);
 	free(v2);
