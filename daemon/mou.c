@@ -1,0 +1,906 @@
+/*
+ * mou.c: the MOU operations, their demo items and the start-up repair (see
+ * mou.h). Handlers check the rules and call storage: the texts and their
+ * history through gitstore, the rows through store_mou. Order of writes in
+ * a request: the git commit first, then (in the request's transaction) the
+ * row naming it and the event.
+ */
+#include "mou.h"
+#include "db.h"
+#include "dispatch.h"
+#include "gitstore.h"
+#include "hooks.h"
+#include "render.h"
+#include "rt.h"
+#include "server.h"
+#include "store_events.h"
+#include "store_members.h"
+#include "store_mou.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Who may write MOU texts: everyone but parents and observers. */
+#define ROLES_EDIT (ROLE_CONVENER | ROLE_DESIGN_TEAM | ROLE_PROVIDER | ROLE_FUNDER | ROLE_HUB)
+#define PARTIES_MAX 20
+#define MESSAGE_MAX 2000
+/* The trailers of a creating commit: enough for mou_start to rebuild the row. */
+#define TRAILER_TITLE "MOU-Title: "
+#define TRAILER_PARTIES "MOU-Parties: "
+
+static const char template_body[] =
+	"# Memorandum of Understanding\n"
+	"\n"
+	"Between the Alliance Hub and the member providers of the Shared Service Alliance.\n"
+	"\n"
+	"This memorandum makes clear the roles and responsibilities of every partner, for the\n"
+	"launch of the Alliance and for its ongoing work. It is unique to our community: change\n"
+	"any part of it together. Each party signs one exact version.\n"
+	"\n"
+	"## Parties\n"
+	"\n"
+	"- **The Hub**: (organization), which provides the shared services.\n"
+	"- **Member providers**: (centers and family child care homes taking part).\n"
+	"- **Other partners**: (funders, resource and referral agency, design team).\n"
+	"\n"
+	"## 1. Who will perform what tasks?\n"
+	"\n"
+	"- The Hub will: (for example billing and fee collection, payroll and HR, purchasing,\n"
+	"  substitute staff pool, enrollment and waiting list, data and reporting).\n"
+	"- Each member provider will: (for example keep attendance and enrollment current in the\n"
+	"  shared system, take part in trainings, name one contact person).\n"
+	"- Other partners will: (for example funding, coaching, outreach to families).\n"
+	"\n"
+	"## 2. What is the timeline for assigned work?\n"
+	"\n"
+	"- Launch (months 1 to 3): ...\n"
+	"- First year: ...\n"
+	"- Review of this memorandum: every ... months, and whenever a party asks.\n"
+	"\n"
+	"## 3. What information and data will be shared among partners, and how?\n"
+	"\n"
+	"- Shared: (for example enrollment, attendance, staffing, finances, quality measures).\n"
+	"- How: (the shared system, reports and how often, who may see what).\n"
+	"- Protection: (privacy of children, families and staff; consent; what is never shared).\n"
+	"\n"
+	"## 4. How will decisions be made?\n"
+	"\n"
+	"Through a contract, as a collective, as board members, or otherwise: (describe). Which\n"
+	"decisions each body makes, and how it decides (vote, consent, quorum).\n"
+	"\n"
+	"## 5. How will member providers weigh in on decisions?\n"
+	"\n"
+	"(For example: a provider council, one vote per member organization, advance notice of\n"
+	"proposals, and how family child care homes and centers are both heard.)\n"
+	"\n"
+	"## 6. Costs and savings\n"
+	"\n"
+	"What members pay for the services, and how savings are reinvested in classrooms.\n"
+	"\n"
+	"## 7. Changing or leaving this memorandum\n"
+	"\n"
+	"How the memorandum is amended, and how a party may leave it (notice, what happens to\n"
+	"shared data).\n";
+
+const char *mou_template_body(void)
+{
+	return template_body;
+}
+
+static const char *arg_str(struct req *r, const char *name)
+{
+	return json_string_value(json_object_get(r->args, name));
+}
+
+/* The data directory, or a clear failure when the caller did not set it. */
+static const char *data_dir(struct req *r)
+{
+	const char *d = r->srv->cfg.data_dir;
+	if (!d || !*d) {
+		req_fail(r, RT_EINTERNAL, NULL, "the server has no data directory configured for MOU repositories");
+		return NULL;
+	}
+	return d;
+}
+
+/* Opens the coalition's repository (creating it when create is set). */
+static int open_repo(struct req *r, int64_t coalition_id, int create, struct gitstore **gs)
+{
+	char slug[128];
+	const char *dir = data_dir(r);
+	int err;
+	*gs = NULL;
+	if (!dir)
+		return r->err;
+	if (store_coalition_slug(r->srv->db, coalition_id, slug, sizeof slug) != RT_OK)
+		return req_fail(r, RT_EINTERNAL, NULL, "could not read the coalition");
+	if ((err = gitstore_open(gs, dir, slug, create)) != RT_OK)
+		return req_fail(r, err == RT_ENOTFOUND ? RT_ENOTFOUND : RT_EINTERNAL, NULL,
+		                err == RT_ENOTFOUND ? "this coalition has no MOU repository yet"
+		                                    : "could not open the MOU repository");
+	return RT_OK;
+}
+
+static void mou_file(char buf[64], int64_t id)
+{
+	snprintf(buf, 64, "mou-%lld.md", (long long)id);
+}
+
+/* A one-line text: no newline or tab. */
+static int one_line(const char *s)
+{
+	return !strpbrk(s, "\r\n\t");
+}
+
+/* Is org one of the parties? */
+static int is_party(const json_t *parties, const char *org)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(parties, i, p)
+		if (json_is_string(p) && strcmp(json_string_value(p), org) == 0)
+			return 1;
+	return 0;
+}
+
+/* The organizations that signed commit, in a new array. */
+static json_t *signed_at(const json_t *sigs, const char *commit)
+{
+	json_t *orgs = json_array(), *s;
+	size_t i;
+	json_array_foreach(sigs, i, s)
+		if (strcmp(json_string_value(json_object_get(s, "commit")), commit) == 0)
+			json_array_append(orgs, json_object_get(s, "organization"));
+	return orgs;
+}
+
+/* The MOU as clients see it: the row plus coalition, signed (the parties
+ * that signed the head) and fully_signed (every party signed the head).
+ * *sigs_out (if not NULL) gets every signature, each with `current` (on the
+ * head commit). NULL on failure. */
+static json_t *mou_view(struct db *db, int64_t id, json_t **sigs_out)
+{
+	json_t *m = NULL, *sigs = NULL, *signed_head = NULL, *parties, *s;
+	char slug[128];
+	const char *head;
+	int64_t cid = 0;
+	struct mou_info info;
+	size_t i;
+	int all = 1;
+
+	if (sigs_out)
+		*sigs_out = NULL;
+	if (store_mou_info(db, id, &info) != RT_OK)
+		return NULL;
+	cid = info.coalition_id;
+	store_mou_info_free(&info);
+	if (store_mou_json(db, id, &m) != RT_OK || store_mou_signatures(db, id, &sigs) != RT_OK ||
+	    store_coalition_slug(db, cid, slug, sizeof slug) != RT_OK)
+		goto fail;
+	head = json_string_value(json_object_get(m, "head"));
+	parties = json_object_get(m, "parties");
+	signed_head = signed_at(sigs, head);
+	json_array_foreach(parties, i, s)
+		if (!is_party(signed_head, json_string_value(s)))
+			all = 0;
+	json_array_foreach(sigs, i, s)
+		json_object_set_new(s, "current", json_boolean(strcmp(json_string_value(json_object_get(s, "commit")), head) == 0));
+	json_object_set_new(m, "coalition", json_string(slug));
+	json_object_set_new(m, "signed", signed_head);
+	json_object_set_new(m, "fully_signed", json_boolean(all && json_array_size(parties) > 0));
+	if (sigs_out)
+		*sigs_out = sigs;
+	else
+		json_decref(sigs);
+	return m;
+fail:
+	json_decref(m);
+	json_decref(sigs);
+	return NULL;
+}
+
+/* Loads the MOU named by the `mou` argument and checks the caller belongs
+ * to its coalition with one of roles (0: any member). */
+static int load_mou(struct req *r, unsigned roles, struct mou_info *m)
+{
+	int64_t id = json_integer_value(json_object_get(r->args, "mou"));
+	if (store_mou_info(r->srv->db, id, m) != RT_OK)
+		return req_fail(r, RT_ENOTFOUND, "mou", "no such MOU");
+	if (req_require_member(r, m->coalition_id, roles) != RT_OK) {
+		store_mou_info_free(m);
+		if (r->err == RT_ENOTFOUND) {
+			r->field = "mou";
+			snprintf(r->msg, sizeof r->msg, "no such MOU");
+		}
+		return r->err;
+	}
+	return RT_OK;
+}
+
+/* A commit argument: absent (NULL, if optional) or 40 hex digits. */
+static int arg_commit(struct req *r, const char *name, const char **out)
+{
+	*out = arg_str(r, name);
+	if (*out && !gitstore_hex_ok(*out))
+		return req_fail(r, RT_EBADREQ, name, "%s must be a commit id: 40 lowercase hex digits", name);
+	return RT_OK;
+}
+
+/* The caller's name and email for the commit author. */
+static int author_of(struct req *r, char *name, size_t nsize, char *email, size_t esize)
+{
+	json_t *m = NULL;
+	if (store_member_json(r->srv->db, r->member_id, &m) != RT_OK)
+		return req_fail(r, RT_EINTERNAL, NULL, "could not read your account");
+	snprintf(name, nsize, "%s", json_string_value(json_object_get(m, "name")));
+	snprintf(email, esize, "%s", json_string_value(json_object_get(m, "email")));
+	json_decref(m);
+	return RT_OK;
+}
+
+/* A commit message argument, or the default "<verb> <title>". */
+static int arg_message(struct req *r, const char *verb, const char *title, char **out)
+{
+	const char *msg = arg_str(r, "message");
+	*out = NULL;
+	if (msg) {
+		const char *p = msg;
+		while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+			p++;
+		if (!*p)
+			return req_fail(r, RT_EBADREQ, "message", "message must not be empty; leave it out instead");
+		if (strstr(msg, "\n" TRAILER_TITLE))
+			return req_fail(r, RT_EBADREQ, "message", "message must not contain an MOU-Title: line");
+		*out = strdup(msg);
+	} else if (asprintf(out, "%s %s", verb, title) < 0) {
+		*out = NULL;
+	}
+	return *out ? RT_OK : req_fail(r, RT_EINTERNAL, NULL, "out of memory");
+}
+
+/* Checks the parties argument; absent: the creator's organization (if any). */
+static int arg_parties(struct req *r, json_t **out)
+{
+	json_t *arr = json_object_get(r->args, "parties"), *p;
+	size_t i;
+
+	*out = json_array();
+	if (!*out)
+		return req_fail(r, RT_EINTERNAL, NULL, "out of memory");
+	if (!arr || json_is_null(arr)) {
+		char org[1024];
+		if (store_mou_member_org(r->srv->db, r->coalition_id, r->member_id, org, sizeof org) == RT_OK)
+			json_array_append_new(*out, json_string(org));
+		return RT_OK;
+	}
+	json_array_foreach(arr, i, p) {
+		const char *s = json_string_value(p);
+		if (!s || !*s || strlen(s) > 200 || !one_line(s) || !rt_text_ok(s)) {
+			json_decref(*out);
+			*out = NULL;
+			return req_fail(r, RT_EBADREQ, "parties", "parties must list organization names (1 to 200 bytes, one line each)");
+		}
+		if (is_party(*out, s)) {
+			json_decref(*out);
+			*out = NULL;
+			return req_fail(r, RT_EBADREQ, "parties", "the party '%.100s' is named twice", s);
+		}
+		json_array_append(*out, p);
+	}
+	return RT_OK;
+}
+
+/* mou.template {} → {title, body, parties} */
+static int mou_template(struct req *r)
+{
+	r->data = json_pack("{s:s, s:s, s:[]}", "title", "Memorandum of Understanding: Hub and member providers",
+	                    "body", template_body, "parties");
+	return r->data ? RT_OK : req_fail(r, RT_EINTERNAL, NULL, "out of memory");
+}
+
+/* mou.create {coalition, title, body, parties?, message?} → {mou, commit} */
+static int mou_create(struct req *r)
+{
+	const char *title = arg_str(r, "title"), *body = arg_str(r, "body");
+	char name[256], email[256], file[64], now[21], *msg = NULL, *full = NULL, *ptext = NULL;
+	struct gitstore *gs = NULL;
+	struct gitstore_save_out out = { 0 };
+	json_t *parties = NULL, *view = NULL;
+	int64_t id = 0;
+	int err;
+
+	if (!*title || !one_line(title))
+		return req_fail(r, RT_EBADREQ, "title", "title must be one line, not empty");
+	if ((err = arg_parties(r, &parties)) || (err = arg_message(r, "Create", title, &msg)) ||
+	    (err = author_of(r, name, sizeof name, email, sizeof email)))
+		goto done;
+	if (!(ptext = json_dumps(parties, JSON_COMPACT | JSON_ENSURE_ASCII)) ||
+	    asprintf(&full, "%s\n\n" TRAILER_TITLE "%s\n" TRAILER_PARTIES "%s\n", msg, title, ptext) < 0) {
+		full = NULL;
+		err = req_fail(r, RT_EINTERNAL, NULL, "out of memory");
+		goto done;
+	}
+	if ((err = store_mou_create(r->srv->db, r->coalition_id, title, parties, r->member_id, &id))) {
+		err = req_fail(r, err, NULL, "could not create the MOU");
+		goto done;
+	}
+	if ((err = open_repo(r, r->coalition_id, 1, &gs)))
+		goto done;
+	mou_file(file, id);
+	{
+		struct gitstore_save_in in = { .file = file, .text = body, .len = strlen(body), .name = name,
+		                               .email = email, .message = full };
+		err = gitstore_save(gs, &in, &out);
+	}
+	if (err == RT_OK && out.unchanged) /* an identical file left by an unrecorded create */
+		err = gitstore_tip(gs, out.commit);
+	if (err) {
+		err = req_fail(r, RT_EINTERNAL, NULL, "could not write the MOU to its repository");
+		goto done;
+	}
+	rt_now(now);
+	if ((err = store_mou_set_head(r->srv->db, id, out.commit, now)) ||
+	    (err = store_mou_version_add(r->srv->db, id, out.commit, r->member_id, now))) {
+		err = req_fail(r, err, NULL, "could not record the MOU");
+		goto done;
+	}
+	if (!(view = mou_view(r->srv->db, id, NULL))) {
+		err = req_fail(r, RT_EINTERNAL, NULL, "could not read the MOU");
+		goto done;
+	}
+	if ((err = req_event(r, r->coalition_id, "mou.created", AUD_ALL, 0, r->member_id,
+	                     json_pack("{s:O, s:s}", "mou", view, "commit", out.commit))))
+		goto done;
+	r->data = json_pack("{s:O, s:s}", "mou", view, "commit", out.commit);
+done:
+	json_decref(view);
+	json_decref(parties);
+	gitstore_close(gs);
+	free(out.conflict);
+	free(msg);
+	free(full);
+	free(ptext);
+	return err;
+}
+
+/* mou.list {coalition} → {mous: [mou]} */
+static int mou_list(struct req *r)
+{
+	json_t *ids = NULL, *list = json_array(), *id;
+	size_t i;
+	if (!list || store_mou_ids(r->srv->db, r->coalition_id, &ids) != RT_OK) {
+		json_decref(list);
+		return req_fail(r, RT_EINTERNAL, NULL, "could not list the MOUs");
+	}
+	json_array_foreach(ids, i, id) {
+		json_t *v = mou_view(r->srv->db, json_integer_value(id), NULL);
+		if (v)
+			json_array_append_new(list, v);
+	}
+	json_decref(ids);
+	r->data = json_pack("{s:o}", "mous", list);
+	return RT_OK;
+}
+
+/* mou.get {mou, commit?} → {mou, commit, body, html, signatures} */
+static int mou_get(struct req *r)
+{
+	struct mou_info m;
+	struct gitstore *gs = NULL;
+	const char *commit;
+	char file[64], *text = NULL, *html = NULL;
+	size_t len = 0;
+	json_t *view = NULL, *sigs = NULL;
+	int err;
+
+	if (arg_commit(r, "commit", &commit) || load_mou(r, 0, &m))
+		return r->err;
+	if (!commit)
+		commit = m.head;
+	mou_file(file, m.id);
+	if ((err = open_repo(r, m.coalition_id, 0, &gs)))
+		goto done;
+	if ((err = gitstore_known(gs, commit)) || (err = gitstore_read(gs, commit, file, &text, &len))) {
+		err = err == RT_ENOTFOUND ? req_fail(r, RT_ENOTFOUND, "commit", "this commit is not a version of the MOU")
+		                          : req_fail(r, RT_EINTERNAL, NULL, "could not read the MOU");
+		goto done;
+	}
+	if (!(html = render_markdown(text, len)) || !(view = mou_view(r->srv->db, m.id, &sigs))) {
+		err = req_fail(r, RT_EINTERNAL, NULL, "could not read the MOU");
+		goto done;
+	}
+	r->data = json_pack("{s:O, s:s, s:s, s:s, s:s, s:O}", "mou", view, "commit", commit, "head", m.head,
+	                    "body", text, "html", html, "signatures", sigs);
+	err = r->data ? RT_OK : req_fail(r, RT_EINTERNAL, NULL, "out of memory");
+done:
+	json_decref(view);
+	json_decref(sigs);
+	gitstore_close(gs);
+	store_mou_info_free(&m);
+	free(text);
+	free(html);
+	return err;
+}
+
+/* mou.save {mou, base, body, message?} → {commit, merged, mou} */
+static int mou_save(struct req *r)
+{
+	struct mou_info m;
+	struct gitstore *gs = NULL;
+	struct gitstore_save_out out = { 0 };
+	const char *base, *body = arg_str(r, "body");
+	char file[64], name[256], email[256], now[21], *msg = NULL;
+	json_t *view = NULL;
+	int err;
+
+	if (arg_commit(r, "base", &base) || load_mou(r, ROLES_EDIT, &m))
+		return r->err;
+	mou_file(file, m.id);
+	if ((err = arg_message(r, "Update", m.title, &msg)) || (err = author_of(r, name, sizeof name, email, sizeof email)) ||
+	    (err = open_repo(r, m.coalition_id, 0, &gs)))
+		goto done;
+	{
+		struct gitstore_save_in in = { .file = file, .base = base, .text = body, .len = strlen(body),
+		                               .name = name, .email = email, .message = msg };
+		err = gitstore_save(gs, &in, &out);
+	}
+	if (err == RT_ENOTFOUND) {
+		err = req_fail(r, RT_ENOTFOUND, "base", "base is not a version of this MOU");
+		goto done;
+	}
+	if (err == RT_ECONFLICT) {
+		/* Nothing was committed; the editor gets the text with both sides. */
+		r->err_data = json_pack("{s:s%, s:b, s:s, s:s}", "merged", out.conflict, out.conflict_len, "conflicts", 1,
+		                        "head", m.head, "base", base);
+		err = req_fail(r, RT_ECONFLICT, "body",
+		               "your edits overlap with edits saved since your base; resolve the marked parts and save again");
+		goto done;
+	}
+	if (err) {
+		err = req_fail(r, RT_EINTERNAL, NULL, "could not write the MOU to its repository");
+		goto done;
+	}
+	if (out.unchanged) {
+		if (!(view = mou_view(r->srv->db, m.id, NULL))) {
+			err = req_fail(r, RT_EINTERNAL, NULL, "could not read the MOU");
+			goto done;
+		}
+		r->data = json_pack("{s:s, s:b, s:b, s:O}", "commit", m.head, "merged", out.merged, "unchanged", 1,
+		                    "mou", view);
+		goto done;
+	}
+	rt_now(now);
+	if ((err = store_mou_set_head(r->srv->db, m.id, out.commit, now)) ||
+	    (err = store_mou_version_add(r->srv->db, m.id, out.commit, r->member_id, now))) {
+		err = req_fail(r, err, NULL, "could not record the save");
+		goto done;
+	}
+	if (!(view = mou_view(r->srv->db, m.id, NULL))) {
+		err = req_fail(r, RT_EINTERNAL, NULL, "could not read the MOU");
+		goto done;
+	}
+	if ((err = req_event(r, m.coalition_id, "mou.saved", AUD_ALL, 0, r->member_id,
+	                     json_pack("{s:O, s:s, s:s, s:b, s:s, s:o}", "mou", view, "commit", out.commit,
+	                               "base", base, "merged", out.merged, "message", msg, "author",
+	                               store_mou_member_brief(r->srv->db, r->member_id)))))
+		goto done;
+	r->data = json_pack("{s:s, s:b, s:O}", "commit", out.commit, "merged", out.merged, "mou", view);
+done:
+	json_decref(view);
+	gitstore_close(gs);
+	store_mou_info_free(&m);
+	free(out.conflict);
+	free(msg);
+	return err;
+}
+
+/* The message a member wrote: the creating commit's trailers cut off. */
+static json_t *message_of(const char *full)
+{
+	const char *cut = strstr(full, "\n\n" TRAILER_TITLE);
+	size_t n = cut ? (size_t)(cut - full) : strlen(full);
+	while (n && (full[n - 1] == '\n' || full[n - 1] == ' '))
+		n--;
+	return json_stringn(full, n);
+}
+
+/* mou.history {mou} → {commits: [{commit, author, message, at}]} newest first */
+static int mou_history(struct req *r)
+{
+	struct mou_info m;
+	struct gitstore *gs = NULL;
+	json_t *raw = NULL, *list = NULL, *c;
+	char file[64];
+	size_t i;
+	int err;
+
+	if (load_mou(r, 0, &m))
+		return r->err;
+	mou_file(file, m.id);
+	if ((err = open_repo(r, m.coalition_id, 0, &gs)))
+		goto done;
+	if ((err = gitstore_history(gs, file, &raw)) || !(list = json_array())) {
+		err = req_fail(r, RT_EINTERNAL, NULL, "could not read the history");
+		goto done;
+	}
+	json_array_foreach(raw, i, c) {
+		int64_t who = store_mou_member_by_email(r->srv->db, json_string_value(json_object_get(c, "email")));
+		json_t *author = who ? store_mou_member_brief(r->srv->db, who)
+		                     : json_pack("{s:n, s:O}", "id", "name", json_object_get(c, "name"));
+		json_array_append_new(list, json_pack("{s:O, s:o, s:o, s:O, s:b}", "commit", json_object_get(c, "commit"),
+		                                      "author", author, "message",
+		                                      message_of(json_string_value(json_object_get(c, "message"))), "at",
+		                                      json_object_get(c, "at"), "head",
+		                                      strcmp(json_string_value(json_object_get(c, "commit")), m.head) == 0));
+	}
+	r->data = json_pack("{s:o}", "commits", list);
+	list = NULL;
+done:
+	json_decref(raw);
+	json_decref(list);
+	gitstore_close(gs);
+	store_mou_info_free(&m);
+	return err;
+}
+
+/* mou.diff {mou, from, to} → {diff, redline, from, to} */
+static int mou_diff(struct req *r)
+{
+	struct mou_info m;
+	struct gitstore *gs = NULL;
+	const char *from, *to;
+	char file[64], *diff = NULL, *text = NULL;
+	json_t *redline = NULL;
+	int err;
+
+	if (arg_commit(r, "from", &from) || arg_commit(r, "to", &to) || load_mou(r, 0, &m))
+		return r->err;
+	mou_file(file, m.id);
+	if ((err = open_repo(r, m.coalition_id, 0, &gs)))
+		goto done;
+	for (int i = 0; i < 2; i++) {
+		const char *c = i ? to : from;
+		err = gitstore_known(gs, c);
+		if (!err)
+			err = gitstore_read(gs, c, file, &text, NULL);
+		free(text);
+		text = NULL;
+		if (err) {
+			err = req_fail(r, err == RT_ENOTFOUND ? RT_ENOTFOUND : RT_EINTERNAL, i ? "to" : "from",
+			               "%s is not a version of this MOU", i ? "to" : "from");
+			goto done;
+		}
+	}
+	if ((err = gitstore_diff(gs, file, from, to, &diff)) || (err = gitstore_redline(gs, file, from, to, &redline))) {
+		err = req_fail(r, RT_EINTERNAL, NULL, "could not compute the diff");
+		goto done;
+	}
+	r->data = json_pack("{s:s, s:O, s:s, s:s}", "diff", diff, "redline", redline, "from", from, "to", to);
+done:
+	json_decref(redline);
+	gitstore_close(gs);
+	store_mou_info_free(&m);
+	free(diff);
+	return err;
+}
+
+/* mou.sign {mou, commit} → {signature, fully_signed, mou} */
+static int mou_sign(struct req *r)
+{
+	struct mou_info m;
+	const char *commit;
+	char org[1024], now[21];
+	json_t *view = NULL, *sig = NULL;
+	int err;
+
+	if (arg_commit(r, "commit", &commit) || load_mou(r, 0, &m))
+		return r->err;
+	if (strcmp(commit, m.head) != 0) {
+		err = req_fail(r, RT_ECONFLICT, "commit", "only the head commit can be signed; the MOU is now at %s", m.head);
+		goto done;
+	}
+	if (store_mou_member_org(r->srv->db, m.coalition_id, r->member_id, org, sizeof org) != RT_OK) {
+		err = req_fail(r, RT_EFORBIDDEN, NULL, "you represent no organization in this coalition, so you cannot sign");
+		goto done;
+	}
+	if (!is_party(m.parties, org)) {
+		err = req_fail(r, RT_EFORBIDDEN, NULL, "%.200s is not a party to this MOU", org);
+		goto done;
+	}
+	rt_now(now);
+	err = store_mou_sign(r->srv->db, m.id, org, commit, r->member_id, now);
+	if (err == RT_ECONFLICT) {
+		err = req_fail(r, RT_ECONFLICT, "commit", "%.200s has already signed this version", org);
+		goto done;
+	}
+	if (err || !(view = mou_view(r->srv->db, m.id, NULL))) {
+		err = req_fail(r, err ? err : RT_EINTERNAL, NULL, "could not record the signature");
+		goto done;
+	}
+	sig = json_pack("{s:s, s:o, s:s, s:s, s:b}", "organization", org, "member",
+	                store_mou_member_brief(r->srv->db, r->member_id), "commit", commit, "at", now, "current", 1);
+	if ((err = req_event(r, m.coalition_id, "mou.signed", AUD_ALL, 0, r->member_id,
+	                     json_pack("{s:O, s:O, s:O}", "mou", view, "signature", sig, "fully_signed",
+	                               json_object_get(view, "fully_signed")))))
+		goto done;
+	r->data = json_pack("{s:O, s:O, s:O}", "signature", sig, "fully_signed", json_object_get(view, "fully_signed"),
+	                    "mou", view);
+done:
+	json_decref(sig);
+	json_decref(view);
+	store_mou_info_free(&m);
+	return err;
+}
+
+const struct op mou_ops[] = {
+	{ "mou.template", mou_template, OP_AUTH, 0, { { 0 } } },
+	{ "mou.create", mou_create, OP_AUTH | OP_WRITE | OP_MEMBER, ROLES_EDIT,
+	  { { "coalition", A_STR, 1, 64 }, { "title", A_STR, 1, MOU_TITLE_MAX }, { "body", A_STR, 1, MOU_BODY_MAX },
+	    { "parties", A_ARR, 0, PARTIES_MAX }, { "message", A_STR, 0, MESSAGE_MAX } } },
+	{ "mou.list", mou_list, OP_AUTH | OP_MEMBER, 0, { { "coalition", A_STR, 1, 64 } } },
+	{ "mou.get", mou_get, OP_AUTH, 0, { { "mou", A_INT, 1, 0 }, { "commit", A_STR, 0, 40 } } },
+	{ "mou.save", mou_save, OP_AUTH | OP_WRITE, 0,
+	  { { "mou", A_INT, 1, 0 }, { "base", A_STR, 1, 40 }, { "body", A_STR, 1, MOU_BODY_MAX },
+	    { "message", A_STR, 0, MESSAGE_MAX } } },
+	{ "mou.history", mou_history, OP_AUTH, 0, { { "mou", A_INT, 1, 0 } } },
+	{ "mou.diff", mou_diff, OP_AUTH, 0, { { "mou", A_INT, 1, 0 }, { "from", A_STR, 1, 40 }, { "to", A_STR, 1, 40 } } },
+	{ "mou.sign", mou_sign, OP_AUTH | OP_WRITE, 0, { { "mou", A_INT, 1, 0 }, { "commit", A_STR, 1, 40 } } },
+	{ NULL, NULL, 0, 0, { { 0 } } }
+};
+
+/* ---- start-up reconciliation ---- */
+
+struct reconcile {
+	struct db *db;
+	struct gitstore *gs;
+	int64_t coalition_id;
+	int repaired;
+};
+
+/* Appends an event outside a request (start-up has no connection). */
+static int system_event(struct db *db, int64_t cid, const char *type, int64_t actor, json_t *payload)
+{
+	char *text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+	struct event_row ev = { .coalition_id = cid, .type = type, .actor = actor, .payload = text };
+	int err = text ? store_event_append(db, &ev) : RT_EINTERNAL;
+	free(text);
+	json_decref(payload);
+	return err;
+}
+
+/* Reads a trailer line's value out of a commit message into a new string. */
+static char *trailer(const char *msg, const char *name)
+{
+	const char *p = strstr(msg, name), *end;
+	if (!p)
+		return NULL;
+	p += strlen(name);
+	end = strchr(p, '\n');
+	return strndup(p, end ? (size_t)(end - p) : strlen(p));
+}
+
+/* One MOU file at git's tip: make the database name the same head. */
+static int reconcile_one(void *ud, int64_t id, const char *commit)
+{
+	struct reconcile *rc = ud;
+	struct mou_info m;
+	json_t *hist = NULL, *c, *parties = NULL;
+	char file[64], *title = NULL, *ptext = NULL;
+	const char *db_head = "";
+	int err, created = 0;
+	size_t i, n;
+
+	mou_file(file, id);
+	err = store_mou_info(rc->db, id, &m);
+	if (err && err != RT_ENOTFOUND)
+		return err;
+	if (err == RT_OK && m.coalition_id != rc->coalition_id) {
+		fprintf(stderr, "roundtable: MOU %lld belongs to another coalition than its repository; left alone\n", (long long)id);
+		store_mou_info_free(&m);
+		return RT_OK;
+	}
+	if (err == RT_OK && strcmp(m.head, commit) == 0) {
+		store_mou_info_free(&m);
+		return RT_OK;
+	}
+	if ((err = gitstore_history(rc->gs, file, &hist)) != RT_OK || !(n = json_array_size(hist)))
+		goto done;
+	if (!m.parties) {
+		/* The create's commit exists, its row never did: rebuild it from the trailers. */
+		json_t *first = json_array_get(hist, n - 1);
+		const char *msg = json_string_value(json_object_get(first, "message"));
+		title = trailer(msg, TRAILER_TITLE);
+		ptext = trailer(msg, TRAILER_PARTIES);
+		parties = ptext ? json_loads(ptext, 0, NULL) : NULL;
+		if (!json_is_array(parties)) {
+			json_decref(parties);
+			parties = json_array();
+		}
+		if (!title || !*title) {
+			free(title);
+			if (asprintf(&title, "MOU %lld", (long long)id) < 0)
+				title = NULL;
+		}
+		if (!title || (err = store_mou_restore(rc->db, id, rc->coalition_id, title, parties,
+		                                       store_mou_member_by_email(rc->db, json_string_value(json_object_get(first, "email"))),
+		                                       json_string_value(json_object_get(first, "at")))))
+			goto done;
+		created = 1;
+		if ((err = store_mou_info(rc->db, id, &m)))
+			goto done;
+	}
+	db_head = m.head;
+	/* Every commit newer than the row's head gets its version row, oldest first. */
+	for (i = n; i-- > 0;) {
+		c = json_array_get(hist, i);
+		if (store_mou_version_known(rc->db, id, json_string_value(json_object_get(c, "commit"))))
+			continue;
+		if ((err = store_mou_version_add(rc->db, id, json_string_value(json_object_get(c, "commit")),
+		                                 store_mou_member_by_email(rc->db, json_string_value(json_object_get(c, "email"))),
+		                                 json_string_value(json_object_get(c, "at")))))
+			goto done;
+	}
+	c = json_array_get(hist, 0);
+	if ((err = store_mou_set_head(rc->db, id, commit, json_string_value(json_object_get(c, "at")))))
+		goto done;
+	fprintf(stderr, "roundtable: MOU %lld: the database now names commit %s (it named %s)\n", (long long)id, commit,
+	        *db_head ? db_head : "nothing");
+	{
+		json_t *view = mou_view(rc->db, id, NULL);
+		int64_t actor = store_mou_member_by_email(rc->db, json_string_value(json_object_get(c, "email")));
+		if (!view) {
+			err = RT_EINTERNAL;
+			goto done;
+		}
+		if (created)
+			err = system_event(rc->db, rc->coalition_id, "mou.created", actor,
+			                   json_pack("{s:o, s:s, s:b}", "mou", view, "commit", commit, "recovered", 1));
+		else
+			err = system_event(rc->db, rc->coalition_id, "mou.saved", actor,
+			                   json_pack("{s:o, s:s, s:b, s:b}", "mou", view, "commit", commit,
+			                             "merged", 0, "recovered", 1));
+		if (err)
+			goto done;
+	}
+	rc->repaired++;
+done:
+	store_mou_info_free(&m);
+	json_decref(hist);
+	json_decref(parties);
+	free(title);
+	free(ptext);
+	return err;
+}
+
+int mou_reconcile(struct db *db, const char *data_dir, int *repaired)
+{
+	json_t *list = NULL, *co;
+	size_t i;
+	int err;
+
+	if (repaired)
+		*repaired = 0;
+	if (!data_dir || !*data_dir)
+		return RT_EINTERNAL;
+	if ((err = gitstore_global_init()) || (err = store_mou_coalitions(db, &list)))
+		return err;
+	json_array_foreach(list, i, co) {
+		const char *slug = json_string_value(json_object_get(co, "slug"));
+		struct reconcile rc = { .db = db, .coalition_id = json_integer_value(json_object_get(co, "id")) };
+		char path[4096];
+		if (gitstore_repo_path(path, sizeof path, data_dir, slug) != RT_OK)
+			continue;
+		if ((err = gitstore_clean_locks(path, NULL)))
+			break;
+		err = gitstore_open(&rc.gs, data_dir, slug, 0);
+		if (err == RT_ENOTFOUND) {
+			err = RT_OK;
+			continue;
+		}
+		if (err)
+			break;
+		if ((err = db_begin(db, 1)) == RT_OK) {
+			err = gitstore_heads(rc.gs, reconcile_one, &rc);
+			if (err == RT_OK)
+				err = db_commit(db);
+			else
+				db_rollback(db);
+		}
+		gitstore_close(rc.gs);
+		if (repaired)
+			*repaired += rc.repaired;
+		if (err) {
+			fprintf(stderr, "roundtable: could not reconcile the MOUs of %s\n", slug);
+			break;
+		}
+	}
+	json_decref(list);
+	return err;
+}
+
+int mou_start(struct server *srv)
+{
+	int repaired = 0;
+	if (gitstore_global_init() != RT_OK) {
+		fprintf(stderr, "roundtable: cannot initialise libgit2\n");
+		return -1;
+	}
+	if (mou_reconcile(srv->db, srv->cfg.data_dir, &repaired) != RT_OK) {
+		fprintf(stderr, "roundtable: the MOU repositories and the database disagree and could not be repaired\n");
+		return -1;
+	}
+	if (repaired)
+		fprintf(stderr, "roundtable: repaired %d MOU row(s) from git\n", repaired);
+	return 0;
+}
+
+/* ---- demo ---- */
+
+/* Runs one op as a demo member; prints why it failed. */
+static int demo_call(struct server *srv, int64_t member, const char *op, json_t *args, json_t **data)
+{
+	char msg[256] = "";
+	int err = dispatch_call(srv, member, op, args, data, msg);
+	json_decref(args);
+	if (err)
+		fprintf(stderr, "roundtable: demo %s: %s\n", op, msg);
+	return err;
+}
+
+int mou_demo(struct server *srv, const struct demo_ids *ids)
+{
+	struct server s = *srv;
+	char dir[4096], *edited = NULL;
+	const char *dbfile, *commit;
+	json_t *created = NULL, *saved = NULL;
+	int64_t id;
+	int err;
+	static const char from[] = "## 2. What is the timeline for assigned work?\n\n- Launch (months 1 to 3): ...\n";
+	static const char to[] =
+		"## 2. What is the timeline for assigned work?\n\n"
+		"- Launch (months 1 to 3): the Hub sets up billing and the substitute pool; each provider names a contact.\n";
+	const char *at;
+
+	/* The demo command has no server config: the database lives in the data directory. */
+	if (!s.cfg.data_dir) {
+		if (!(dbfile = sqlite3_db_filename(db_handle(srv->db), "main")) || !*dbfile)
+			return RT_EINTERNAL;
+		snprintf(dir, sizeof dir, "%s", dbfile);
+		s.cfg.data_dir = dirname(dir);
+	}
+	if ((err = gitstore_global_init()))
+		return err;
+	if ((err = demo_call(&s, ids->maria, "mou.create",
+	                     json_pack("{s:s, s:s, s:s, s:[sss], s:s}", "coalition", ids->slug, "title",
+	                               "Hub and member providers: roles and responsibilities", "body", template_body,
+	                               "parties", "Valley Early Learning Network", "Sunrise Child Care Center",
+	                               "Little Steps Family Child Care", "message", "First draft from the template"),
+	                     &created)))
+		goto done;
+	id = json_integer_value(json_object_get(json_object_get(created, "mou"), "id"));
+	commit = json_string_value(json_object_get(created, "commit"));
+	/* Version 2: Ana fills in the launch timeline. */
+	if (!(at = strstr(template_body, from)) ||
+	    asprintf(&edited, "%.*s%s%s", (int)(at - template_body), template_body, to, at + strlen(from)) < 0) {
+		edited = NULL;
+		err = RT_EINTERNAL;
+		goto done;
+	}
+	if ((err = demo_call(&s, ids->ana, "mou.save",
+	                     json_pack("{s:I, s:s, s:s, s:s}", "mou", (json_int_t)id, "base", commit, "body", edited,
+	                               "message", "Launch timeline: what the Hub and providers do first"),
+	                     &saved)))
+		goto done;
+	/* One of three parties has signed the head: partially signed. */
+	err = demo_call(&s, ids->ana, "mou.sign",
+	                json_pack("{s:I, s:s}", "mou", (json_int_t)id, "commit",
+	                          json_string_value(json_object_get(saved, "commit"))),
+	                NULL);
+done:
+	json_decref(created);
+	json_decref(saved);
+	free(edited);
+	return err;
+}

@@ -1,0 +1,68 @@
+/*
+ * mou.h: Memorandums of Understanding, versioned in git. Each MOU is one
+ * markdown file mou-<id>.md in its coalition's bare repository
+ * (<data>/git/<slug>.git, storage/gitstore.h); every save is a commit whose
+ * author is the member. A save from a stale base is merged three ways;
+ * overlapping edits are a `conflict` carrying the merged text with markers,
+ * and nothing is committed. Signatures belong to party organizations and
+ * are bound to one exact commit (the head when signed).
+ *
+ * The commit is written before the database row that names it. mou_start
+ * repairs what a crash between the two left behind: any commit newer than
+ * an MOU's head row gets its row, and stale *.lock files of a killed daemon
+ * are removed.
+ *
+ * Ops (op table mou_ops): mou.template, mou.create, mou.list, mou.get,
+ * mou.save, mou.history, mou.diff, mou.sign. Events: mou.created, mou.saved,
+ * mou.signed. See docs/protocol-mou.md.
+ */
+#ifndef RT_MOU_H
+#define RT_MOU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct server;
+
+/* The largest MOU body, in bytes. */
+#define MOU_BODY_MAX (192 * 1024)
+
+/* Start-up: initialises libgit2 and reconciles every coalition's repository
+ * with the database (see above). Returns 0, or -1 to refuse to start. */
+int mou_start(struct server *srv);
+
+/* The reconciliation of mou_start for one data directory and database,
+ * callable from tests. *repaired (if not NULL) counts the MOUs whose rows
+ * were added or moved to the commit git has. Returns RT_OK or an rt_err. */
+int mou_reconcile(struct db *db, const char *data_dir, int *repaired);
+
+/* The template MOU body (static, borrowed). */
+const char *mou_template_body(void);
+
+/*
+ * GET of the read-only dumb-HTTP git endpoint: path is the request path,
+ * "/git/valley.git/info/refs" or the same without the "/git" prefix
+ * ("/valley.git/info/refs"); a query string is ignored; authorization_header the value of the Authorization header (or
+ * NULL). Allowed: member email and password of a member of that coalition
+ * (HTTP basic). Serves info/refs (built on the fly from the refs), HEAD,
+ * objects/info/packs (built from objects/pack/), loose objects and packs;
+ * anything else is 404, so no path can leave the repository.
+ *
+ * Sets *status (200, 401 without or with wrong credentials: the caller must
+ * add `WWW-Authenticate: Basic realm="roundtable"`, 404 for unknown
+ * coalitions, non-members and unknown files, 429 when sign-ins of that email
+ * are rate limited), *content_type, *body and *len (both malloc'd, the caller
+ * frees both; a short text for errors). Returns RT_OK when a response was
+ * prepared, RT_EINTERNAL on out-of-memory (*body and *content_type NULL).
+ *
+ * The password check (crypto_pwhash_str_verify, argon2id) blocks the caller
+ * for about 70 ms: acceptable for this rarely used endpoint. A verified
+ * Authorization header is remembered (by its SHA-256, in memory) for 60
+ * seconds, so a clone's many requests cost one check; membership is checked
+ * on every request.
+ */
+int mou_http_git(struct db *db, const char *data_dir, const char *path, const char *authorization_header,
+                 int *status, char **content_type, char **body, size_t *len);
+
+#endif
