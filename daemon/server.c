@@ -354,8 +354,17 @@ static int http_writeable(struct lws *wsi, struct pss *pss)
 
 static int on_receive(struct lws *wsi, struct session *s, const void *in, size_t len)
 {
-	if (s->close_code)
-		return 0; /* closing: the rest of the message is dropped */
+	if (s->close_code) {
+		/* The rest of the oversized message is read and dropped, so the
+		 * close frame goes out when the client has stopped sending: closing
+		 * a socket with unread data resets it, and the client would never
+		 * see the 1009. A client that never ends its message is closed
+		 * anyway after four times the limit. */
+		s->rx_len += len;
+		if (lws_is_final_fragment(wsi) || s->rx_len > 4 * server.cfg.max_message)
+			lws_callback_on_writable(wsi);
+		return 0;
+	}
 	if (lws_is_first_fragment(wsi)) {
 		s->rx_len = 0;
 		s->rx_binary = lws_frame_is_binary(wsi);
@@ -366,8 +375,10 @@ static int on_receive(struct lws *wsi, struct session *s, const void *in, size_t
 		s->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
 		free(s->rx);
 		s->rx = NULL;
-		s->rx_len = s->rx_cap = 0;
-		lws_callback_on_writable(wsi);
+		s->rx_cap = 0;
+		s->rx_len += len; /* from now on: bytes dropped */
+		if (lws_is_final_fragment(wsi))
+			lws_callback_on_writable(wsi);
 		return 0;
 	}
 	if (s->rx_len + len + 1 > s->rx_cap) {

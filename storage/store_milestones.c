@@ -3,10 +3,9 @@
  * attention notices (see store_milestones.h).
  *
  * Links name items of other areas (decisions, MOUs, threads) by kind and id,
- * without foreign keys: those areas are built separately and their tables may
- * be absent. Where a table is present (sqlite_master), its rows are checked
- * (id, and coalition_id when the table has that column) and titles are read
- * from it (when it has a title column).
+ * without foreign keys (one kind column names three tables). A new link is
+ * checked against the other area's table (the id must be a row of the
+ * milestone's coalition) and titles are read from it.
  */
 #include "store_milestones.h"
 #include "rt.h"
@@ -263,26 +262,22 @@ int store_milestone_series(struct db *db, int64_t milestone_id, json_t **out)
 	return arr ? RT_OK : RT_EINTERNAL;
 }
 
-/* The other areas' tables, with their statements (literals: db_prep caches
- * them by address). A statement is compiled only once its table is known to
- * exist with the columns it names. */
+/* The other areas' statements, by kind (literals: db_prep caches them by
+ * address). */
 static const struct kind_sql {
-	const char *kind, *table;
-	const char *in_coalition, *by_id, *title, *first;
+	const char *kind;
+	const char *in_coalition, *title, *first;
 } kinds[] = {
-	{ "decision", "decisions",
+	{ "decision",
 	  "SELECT 1 FROM decisions WHERE id = ?1 AND coalition_id = ?2",
-	  "SELECT 1 FROM decisions WHERE id = ?1",
 	  "SELECT title FROM decisions WHERE id = ?1",
 	  "SELECT min(id) FROM decisions WHERE coalition_id = ?1" },
-	{ "mou", "mous",
+	{ "mou",
 	  "SELECT 1 FROM mous WHERE id = ?1 AND coalition_id = ?2",
-	  "SELECT 1 FROM mous WHERE id = ?1",
 	  "SELECT title FROM mous WHERE id = ?1",
 	  "SELECT min(id) FROM mous WHERE coalition_id = ?1" },
-	{ "thread", "threads",
+	{ "thread",
 	  "SELECT 1 FROM threads WHERE id = ?1 AND coalition_id = ?2",
-	  "SELECT 1 FROM threads WHERE id = ?1",
 	  "SELECT title FROM threads WHERE id = ?1",
 	  "SELECT min(id) FROM threads WHERE coalition_id = ?1" },
 };
@@ -300,49 +295,22 @@ int store_milestone_kind_ok(const char *kind)
 	return kind_find(kind) != NULL;
 }
 
-/* Does the table have the column? (0 also when the table is absent) */
-static int has_column(struct db *db, const char *table, const char *column)
-{
-	int yes = 0;
-	sqlite3_stmt *st = db_prep(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2");
-	if (!st)
-		return 0;
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
-	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return yes;
-}
-
-/* Steps st once: 1 if it gave a row, 0 if not, -1 on error. */
-static int has_row(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
 int store_milestone_target_check(struct db *db, const char *kind, int64_t target_id,
                                  int64_t coalition_id)
 {
 	const struct kind_sql *k = kind_find(kind);
-	sqlite3_stmt *st = NULL;
-	int found;
+	sqlite3_stmt *st;
+	int rc;
 
 	if (!k)
 		return RT_EBADREQ;
-	if (!has_column(db, k->table, "id"))
-		return RT_OK; /* nothing to check against */
-	if (has_column(db, k->table, "coalition_id")) {
-		if (!(st = db_prep(db, k->in_coalition)))
-			return RT_EINTERNAL;
-		sqlite3_bind_int64(st, 2, coalition_id);
-	} else if (!(st = db_prep(db, k->by_id))) {
+	if (!(st = db_prep(db, k->in_coalition)))
 		return RT_EINTERNAL;
-	}
 	sqlite3_bind_int64(st, 1, target_id);
-	found = has_row(st);
-	return found < 0 ? RT_EINTERNAL : found ? RT_OK : RT_ENOTFOUND;
+	sqlite3_bind_int64(st, 2, coalition_id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? RT_OK : rc == SQLITE_DONE ? RT_ENOTFOUND : RT_EINTERNAL;
 }
 
 int store_milestone_link_add(struct db *db, int64_t milestone_id, int64_t coalition_id,
@@ -374,14 +342,14 @@ int store_milestone_link_remove(struct db *db, int64_t milestone_id, const char 
 	return sqlite3_changes(db_handle(db)) ? RT_OK : RT_ENOTFOUND;
 }
 
-/* The title of a linked item, or null when its table has none. */
+/* The title of a linked item, or null when it is gone. */
 static json_t *target_title(struct db *db, const char *kind, int64_t target_id)
 {
 	const struct kind_sql *k = kind_find(kind);
 	sqlite3_stmt *st = NULL;
 	json_t *title = NULL;
 
-	if (!k || !has_column(db, k->table, "title") || !(st = db_prep(db, k->title)))
+	if (!k || !(st = db_prep(db, k->title)))
 		return json_null();
 	sqlite3_bind_int64(st, 1, target_id);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
@@ -437,7 +405,7 @@ int store_milestone_first_target(struct db *db, const char *kind, int64_t coalit
 	sqlite3_stmt *st = NULL;
 	int err = RT_ENOTFOUND;
 
-	if (!k || !has_column(db, k->table, "id") || !has_column(db, k->table, "coalition_id"))
+	if (!k)
 		return RT_ENOTFOUND;
 	if (!(st = db_prep(db, k->first)))
 		return RT_EINTERNAL;

@@ -59,9 +59,9 @@ int store_milestone_series(struct db *db, int64_t milestone_id, json_t **out);
 
 /* Link kinds: "decision", "mou", "thread". */
 int store_milestone_kind_ok(const char *kind);
-/* Does the linked item exist in the coalition? RT_OK if it does, or if its
- * area's table is absent from this database (nothing to check against);
- * RT_ENOTFOUND if the table exists and holds no such row in the coalition. */
+/* Does the linked item exist in the coalition? RT_OK if it does, RT_ENOTFOUND
+ * if there is no such item in the coalition (unknown id, or another
+ * coalition's), RT_EBADREQ for an unknown kind. */
 int store_milestone_target_check(struct db *db, const char *kind, int64_t target_id,
                                  int64_t coalition_id);
 /* Adds a link; RT_ECONFLICT if it exists. */
@@ -71,13 +71,13 @@ int store_milestone_link_add(struct db *db, int64_t milestone_id, int64_t coalit
 int store_milestone_link_remove(struct db *db, int64_t milestone_id, const char *kind,
                                 int64_t target_id);
 /* A milestone's links, oldest first: [{kind, id, title | null, created_by, created_at}];
- * title is read from the other area's table when it has one. */
+ * title is read from the other area's table (null if the row is gone). */
 int store_milestone_links(struct db *db, int64_t milestone_id, json_t **out);
 /* The ids of the coalition's milestones linked to (kind, target_id): [id, ...]. */
 int store_milestones_linked_to(struct db *db, int64_t coalition_id, const char *kind,
                                int64_t target_id, json_t **out);
 /* The smallest id of kind in the coalition (for the demo); RT_ENOTFOUND if
- * none or the table is absent. */
+ * none. */
 int store_milestone_first_target(struct db *db, const char *kind, int64_t coalition_id,
                                  int64_t *out_id);
 

@@ -376,6 +376,13 @@ function render(app, slug) {
     // Keep an open update form (and what is typed in it) open across a redraw.
     const openForm = old && old.li.querySelector('details.ms-update-box[open]');
     const li = milestoneCard(m);
+    // Other folds the reader opened stay open.
+    if (old) {
+      for (const d of old.li.querySelectorAll('details[open]')) {
+        const same = li.querySelector('details.' + [...d.classList].join('.'));
+        if (same && !same.classList.contains('ms-update-box')) same.open = true;
+      }
+    }
     if (openForm && !keepFocus) {
       const fresh = li.querySelector('details.ms-update-box');
       if (fresh) fresh.replaceWith(openForm);
@@ -417,8 +424,16 @@ function render(app, slug) {
     }
     if (m) {
       upsertMilestone(m);
-      if (mine) renderCard(m.id, true);
-      else renderCard(m.id);
+      if (mine) {
+        // The form that was used is gone with the old card: the reader
+        // continues from the milestone's title.
+        renderCard(m.id, true);
+        const title = cards.get(m.id).li.querySelector('h3');
+        title.setAttribute('tabindex', '-1');
+        title.focus();
+      } else {
+        renderCard(m.id);
+      }
       empty.hidden = order.length > 0;
     }
     renderSummary();

@@ -363,6 +363,7 @@ function renderOne(app, slug, idText) {
         if (!alive) return;
         app.announce(t('mou.signed_done', { org, commit: short(head) }));
         await refresh();
+        focusFirst(signArea, 'p');
       } catch (e) {
         if (!alive) return;
         if (e.code !== 'offline') key = newKey();
@@ -445,6 +446,15 @@ function renderOne(app, slug, idText) {
     fromSelect.value = commits.some((c) => c.commit === keepFrom) ? keepFrom : (commits[1] || commits[0] || {}).commit || '';
     toSelect.value = commits.some((c) => c.commit === keepTo) ? keepTo : (commits[0] || {}).commit || '';
     diffForm.hidden = commits.length < 2;
+  }
+
+  // Puts the focus on the first `sel` inside `root` (when a control that
+  // had it is gone after a redraw).
+  function focusFirst(root, sel) {
+    const target = root.querySelector(sel);
+    if (!target) return;
+    target.setAttribute('tabindex', '-1');
+    target.focus();
   }
 
   function focusSection(secId) {

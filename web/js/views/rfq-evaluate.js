@@ -179,7 +179,7 @@ export function evaluatorPanel(ctx) {
         await conn.request('coi.declare', { rfq: rfq.id, respondent: r.id, reason: reason.value }, { key });
         key = newKey();
         app.announce(t('rfq.coi_done', { org: r.organization }));
-        ctx.onChange(true);
+        ctx.onChange(true, r.id);
       } catch (e) {
         if (e.code !== 'offline') key = newKey();
         error.textContent = errorText(e);

@@ -252,7 +252,8 @@ function renderOne(app, slug, idText) {
         await conn.request(op, { rfq: id }, { key });
         key = newKey();
         app.announce(confirmText);
-        refresh();
+        await refresh();
+        focusActions();
       } catch (e) {
         if (e.code !== 'offline') key = newKey();
         error.textContent = errorText(e);
@@ -261,6 +262,14 @@ function renderOne(app, slug, idText) {
       }
     });
     return [button, error];
+  }
+
+  // After a change of status the button used is gone: continue from the
+  // "Manage" heading (or the page title for those who do not manage).
+  function focusActions() {
+    const target = actions.querySelector('h2') || heading;
+    target.setAttribute('tabindex', '-1');
+    target.focus();
   }
 
   function renderActions() {
@@ -346,6 +355,9 @@ function renderOne(app, slug, idText) {
 
   function renderContent() {
     const r = rfq();
+    // Keep what the reader unfolded unfolded across live redraws.
+    const qOpen = !!questions.querySelector('details[open]');
+    const cOpen = !!criteria.querySelector('details[open]');
     clear(about);
     about.append(richText(r.html));
     clear(questions);
@@ -366,7 +378,7 @@ function renderOne(app, slug, idText) {
       })));
     }
     if (folded) {
-      questions.append(h('details', { class: 'rfq-fold' },
+      questions.append(h('details', { class: 'rfq-fold', open: qOpen },
         h('summary', null, t('rfq.show_questions', { count: (r.questions || []).length })), qTarget));
     }
     clear(addenda);
@@ -382,7 +394,7 @@ function renderOne(app, slug, idText) {
         h('span', { class: 'chip' }, t('rfq.weight_share', { weight: c.weight, share: Math.round((100 * c.weight) / total) })), ' ',
         h('span', { class: 'muted' }, t('rfq.scored_1_to', { max: c.max }))),
       c.description ? h('p', { class: 'muted' }, c.description) : null)));
-    criteria.append(folded ? h('details', { class: 'rfq-fold' },
+    criteria.append(folded ? h('details', { class: 'rfq-fold', open: cOpen },
       h('summary', null, t('rfq.show_criteria', { count: (r.criteria || []).length })), cList) : cList);
   }
 
@@ -594,7 +606,13 @@ function renderOne(app, slug, idText) {
     } else {
       content = evaluatorPanel({
         app, rfq: rfq(), me: { ...me, id: info.me.id }, respondents: data.respondents || [], conflicts: data.conflicts || [],
-        onChange: (full) => (full ? refresh(true) : results && results.reload()),
+        onChange: (full, respondent) => (full ? refresh(true).then(() => {
+          const sec = evaluation.querySelector(`.rfq-eval-resp[data-respondent-id="${respondent}"] h3`);
+          if (sec) {
+            sec.setAttribute('tabindex', '-1');
+            sec.focus();
+          }
+        }) : results && results.reload()),
       });
     }
     evaluation.append(panel('rfq-sec-eval', t('rfq.your_evaluation'), content));
@@ -615,7 +633,7 @@ function renderOne(app, slug, idText) {
     }
     clear(resultsArea);
     clear(sbsArea);
-    const r = resultsPanel({ app, rfq: rfq(), respondents: data.respondents || [], canSelect: organizer(), onChange: () => refresh(true) });
+    const r = resultsPanel({ app, rfq: rfq(), respondents: data.respondents || [], canSelect: organizer(), onChange: () => refresh(true).then(focusActions) });
     results = { reload: r.reload, status: rfq().status };
     resultsArea.append(panel('rfq-sec-results', t('rfq.results'), r.el));
     if (organizer() || me.group) sbsArea.append(panel('rfq-sec-sbs', t('rfq.side_by_side'), sideBySide({ app, rfq: rfq() })));
