@@ -51,7 +51,7 @@ void milestones_tick(struct server *srv) RT_WEAK;
  * or an rt_err (RT_ENOTFOUND also for what the member may not see). */
 int export_milestones_csv(struct db *db, int64_t member_id, const char *slug, char **csv) RT_WEAK;
 int rfq_scores_csv(struct server *srv, int64_t member_id, int64_t rfq_id, char **out, size_t *len) RT_WEAK;
-int export_decision_csv(struct db *db, int64_t member_id, int64_t decision, char **csv) RT_WEAK;
+int export_decision_csv(struct server *srv, int64_t member_id, int64_t decision, char **csv) RT_WEAK;
 /* GET /git/<slug>.git/<rest>: git's dumb HTTP protocol behind basic auth.
  * Fills status, content type and body (both malloc'd, caller frees). */
 int mou_http_git(struct db *db, const char *data_dir, const char *path, const char *authorization,

@@ -254,7 +254,7 @@ static int serve_export(struct lws *wsi, const char *uri)
 	else if (strncmp(uri, "/export/rfq/", 12) == 0 && rfq_scores_csv)
 		err = rfq_scores_csv(&server, member, strtoll(name, NULL, 10), &csv, &csv_len);
 	else if (strncmp(uri, "/export/decision/", 17) == 0 && export_decision_csv)
-		err = export_decision_csv(server.db, member, strtoll(name, NULL, 10), &csv);
+		err = export_decision_csv(&server, member, strtoll(name, NULL, 10), &csv);
 	if (err != RT_OK) {
 		free(csv);
 		return http_text(wsi, err == RT_EFORBIDDEN ? 403 : err == RT_ENOTFOUND ? 404 : 500,

@@ -3,8 +3,9 @@
  * progress (metrics rising or falling toward a target, clamping, missing
  * values, statuses), overdue, due dates, CSV quoting and formula-injection
  * protection. Then the ops through dispatch_call on a temp database: roles,
- * history order, links (checked against another area's table when it
- * exists), the attention notices and the export.
+ * history order, links (to real threads, decisions and MOUs made through
+ * their ops, checked against the coalition), the attention notices and the
+ * export.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ftw.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -137,7 +139,7 @@ static void test_csv_quoting(void **state)
 /* ---- ops on a temp database ---- */
 
 struct fx {
-	char path[64];
+	char dir[64], path[128];
 	struct db *db;
 	struct server srv;
 	int64_t cid, other_cid, convener, design, funder, provider, hub, outsider;
@@ -146,15 +148,15 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	int fd;
-	snprintf(f->path, sizeof f->path, "/tmp/rt-ms-XXXXXX");
-	if ((fd = mkstemp(f->path)) < 0)
+	/* A data directory: the database, and the MOU repositories (mou.create). */
+	snprintf(f->dir, sizeof f->dir, "/tmp/rt-ms-XXXXXX");
+	if (!mkdtemp(f->dir))
 		return -1;
-	close(fd);
-	unlink(f->path);
+	snprintf(f->path, sizeof f->path, "%s/roundtable.db", f->dir);
 	if (db_open(&f->db, f->path) != RT_OK)
 		return -1;
 	f->srv.db = f->db;
+	f->srv.cfg.data_dir = f->dir;
 	if (db_begin(f->db, 1) || store_coalition_create(f->db, "alpha", "Alpha", "", &f->cid) ||
 	    store_coalition_create(f->db, "bravo", "Bravo", "", &f->other_cid) ||
 	    store_member_create(f->db, "c@x", "Cora Convener", "x", 0, &f->convener) ||
@@ -175,16 +177,17 @@ static int setup(void **state)
 	return 0;
 }
 
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *w)
+{
+	(void)st, (void)flag, (void)w;
+	return remove(p);
+}
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[80];
 	db_close(f->db);
-	unlink(f->path);
-	snprintf(p, sizeof p, "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", f->path);
-	unlink(p);
+	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);
 	return 0;
 }
@@ -211,6 +214,41 @@ static int64_t create(struct fx *f, int64_t who, json_t *args)
 	id = json_integer_value(json_object_get(json_object_get(d, "milestone"), "id"));
 	json_decref(d);
 	return id;
+}
+
+/* The id of data.<obj>.id from an op that must succeed. args is stolen. */
+static int64_t made(struct fx *f, int64_t who, const char *op, json_t *args, const char *obj)
+{
+	json_t *d = NULL;
+	int64_t id;
+	assert_int_equal(call(f, who, op, args, &d), RT_OK);
+	id = json_integer_value(json_object_get(json_object_get(d, obj), "id"));
+	assert_true(id > 0);
+	json_decref(d);
+	return id;
+}
+
+static int64_t make_thread(struct fx *f, int64_t who, const char *coalition, const char *title)
+{
+	return made(f, who, "thread.create",
+	            json_pack("{s:s, s:s, s:s}", "coalition", coalition, "title", title, "body", "Let us talk."), "thread");
+}
+
+static int64_t make_decision(struct fx *f, int64_t who, const char *coalition, const char *title)
+{
+	char closes[21];
+	rt_time_after(closes, 7 * 86400);
+	return made(f, who, "decision.create",
+	            json_pack("{s:s, s:s, s:s, s:s, s:[s], s:s}", "coalition", coalition, "title", title,
+	                      "body", "Shall we?", "kind", "proposal", "eligible_roles", "provider", "closes_at", closes),
+	            "decision");
+}
+
+static int64_t make_mou(struct fx *f, int64_t who, const char *coalition, const char *title)
+{
+	return made(f, who, "mou.create",
+	            json_pack("{s:s, s:s, s:s}", "coalition", coalition, "title", title, "body", "# MOU\n\nWe agree.\n"),
+	            "mou");
 }
 
 static int count_events(struct fx *f, const char *type)
@@ -297,58 +335,81 @@ static void test_ops_roles_and_history(void **state)
 	assert_int_equal(count_events(f, "milestone.updated"), 2);
 }
 
+/* milestone.link(args) as who; the error code. */
+static int link(struct fx *f, int64_t who, const char *op, int64_t milestone, const char *kind, int64_t id,
+                json_t **data)
+{
+	return call(f, who, op, json_pack("{s:I, s:I}", "milestone", (json_int_t)milestone, kind, (json_int_t)id),
+	            data);
+}
+
 static void test_links(void **state)
 {
 	struct fx *f = *state;
 	json_t *d = NULL;
-	int64_t a, b;
+	int64_t a, b, thread, decision, mou, their_thread, their_decision, their_mou;
 
 	a = create(f, f->convener, json_pack("{s:s, s:s, s:s}", "coalition", "alpha", "title", "A", "body", ""));
 	b = create(f, f->convener, json_pack("{s:s, s:s, s:s}", "coalition", "alpha", "title", "B", "body", ""));
-	/* no threads table: any id is taken */
+	/* real items, made through their own ops, here and in the other coalition */
+	thread = make_thread(f, f->convener, "alpha", "Substitute pool");
+	decision = make_decision(f, f->convener, "alpha", "Choose the hub");
+	mou = make_mou(f, f->convener, "alpha", "Hub MOU");
+	their_thread = make_thread(f, f->outsider, "bravo", "Elsewhere");
+	their_decision = make_decision(f, f->outsider, "bravo", "Elsewhere");
+	their_mou = make_mou(f, f->outsider, "bravo", "Elsewhere");
+
+	/* exactly one target */
 	assert_int_equal(call(f, f->convener, "milestone.link",
-	                      json_pack("{s:I, s:i}", "milestone", (json_int_t)a, "thread", 42), NULL), RT_OK);
-	assert_int_equal(call(f, f->convener, "milestone.link",
-	                      json_pack("{s:I, s:i}", "milestone", (json_int_t)a, "thread", 42), NULL), RT_ECONFLICT);
-	assert_int_equal(call(f, f->convener, "milestone.link",
-	                      json_pack("{s:I, s:i, s:i}", "milestone", (json_int_t)a, "thread", 1, "mou", 1), NULL),
+	                      json_pack("{s:I, s:I, s:I}", "milestone", (json_int_t)a, "thread", (json_int_t)thread,
+	                                "mou", (json_int_t)mou), NULL),
 	                 RT_EBADREQ);
 	assert_int_equal(call(f, f->convener, "milestone.link", json_pack("{s:I}", "milestone", (json_int_t)a), NULL),
 	                 RT_EBADREQ);
-	assert_int_equal(call(f, f->funder, "milestone.link",
-	                      json_pack("{s:I, s:i}", "milestone", (json_int_t)a, "mou", 1), NULL), RT_EFORBIDDEN);
-	/* with a decisions table, the id must be a decision of this coalition */
-	assert_int_equal(db_exec(f->db, "CREATE TABLE decisions (id INTEGER PRIMARY KEY, coalition_id INTEGER, title TEXT);"
-	                                " INSERT INTO decisions VALUES (7, 1, 'Choose the hub'), (8, 2, 'Elsewhere');"), RT_OK);
-	assert_int_equal(call(f, f->convener, "milestone.link",
-	                      json_pack("{s:I, s:i}", "milestone", (json_int_t)a, "decision", 8), NULL), RT_ENOTFOUND);
-	assert_int_equal(call(f, f->convener, "milestone.link",
-	                      json_pack("{s:I, s:i}", "milestone", (json_int_t)a, "decision", 9), NULL), RT_ENOTFOUND);
-	assert_int_equal(call(f, f->hub, "milestone.link",
-	                      json_pack("{s:I, s:i}", "milestone", (json_int_t)a, "decision", 7), &d), RT_OK);
+	/* funders may not link */
+	assert_int_equal(link(f, f->funder, "milestone.link", a, "mou", mou, NULL), RT_EFORBIDDEN);
+	/* another coalition's items, and unknown ids, are not found */
+	assert_int_equal(link(f, f->convener, "milestone.link", a, "thread", their_thread, NULL), RT_ENOTFOUND);
+	assert_int_equal(link(f, f->convener, "milestone.link", a, "decision", their_decision, NULL), RT_ENOTFOUND);
+	assert_int_equal(link(f, f->convener, "milestone.link", a, "mou", their_mou, NULL), RT_ENOTFOUND);
+	assert_int_equal(link(f, f->convener, "milestone.link", a, "thread", thread + 1000, NULL), RT_ENOTFOUND);
+	assert_int_equal(link(f, f->convener, "milestone.link", a, "decision", decision + 1000, NULL), RT_ENOTFOUND);
+	assert_int_equal(link(f, f->convener, "milestone.link", a, "mou", mou + 1000, NULL), RT_ENOTFOUND);
+	assert_int_equal(count_events(f, "milestone.linked"), 0);
+	/* a thread, once; twice is a conflict */
+	assert_int_equal(link(f, f->convener, "milestone.link", a, "thread", thread, &d), RT_OK);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(d, "link"), "title")), "Substitute pool");
+	json_decref(d);
+	assert_int_equal(link(f, f->convener, "milestone.link", a, "thread", thread, NULL), RT_ECONFLICT);
+	/* the hub may link; the title comes from the decision */
+	assert_int_equal(link(f, f->hub, "milestone.link", a, "decision", decision, &d), RT_OK);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(d, "link"), "title")), "Choose the hub");
 	json_decref(d);
-	assert_int_equal(call(f, f->convener, "milestone.link",
-	                      json_pack("{s:I, s:i}", "milestone", (json_int_t)b, "decision", 7), NULL), RT_OK);
+	assert_int_equal(link(f, f->design, "milestone.link", a, "mou", mou, &d), RT_OK);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(d, "link"), "title")), "Hub MOU");
+	json_decref(d);
+	assert_int_equal(link(f, f->convener, "milestone.link", b, "decision", decision, NULL), RT_OK);
 	/* both ways */
 	assert_int_equal(call(f, f->funder, "milestone.get", json_pack("{s:I}", "milestone", (json_int_t)a), &d), RT_OK);
-	assert_int_equal(json_array_size(json_object_get(d, "links")), 2);
+	assert_int_equal(json_array_size(json_object_get(d, "links")), 3);
 	json_decref(d);
 	assert_int_equal(call(f, f->funder, "milestone.links_for",
-	                      json_pack("{s:s, s:s, s:i}", "coalition", "alpha", "kind", "decision", "id", 7), &d), RT_OK);
+	                      json_pack("{s:s, s:s, s:I}", "coalition", "alpha", "kind", "decision", "id",
+	                                (json_int_t)decision), &d), RT_OK);
 	assert_int_equal(json_array_size(json_object_get(d, "milestones")), 2);
 	json_decref(d);
-	assert_int_equal(call(f, f->convener, "milestone.unlink",
-	                      json_pack("{s:I, s:i}", "milestone", (json_int_t)b, "decision", 7), NULL), RT_OK);
-	assert_int_equal(call(f, f->convener, "milestone.unlink",
-	                      json_pack("{s:I, s:i}", "milestone", (json_int_t)b, "decision", 7), NULL), RT_ENOTFOUND);
+	/* unlink */
+	assert_int_equal(link(f, f->convener, "milestone.unlink", b, "decision", decision, NULL), RT_OK);
+	assert_int_equal(link(f, f->convener, "milestone.unlink", b, "decision", decision, NULL), RT_ENOTFOUND);
 	assert_int_equal(call(f, f->funder, "milestone.links_for",
-	                      json_pack("{s:s, s:s, s:i}", "coalition", "alpha", "kind", "decision", "id", 7), &d), RT_OK);
+	                      json_pack("{s:s, s:s, s:I}", "coalition", "alpha", "kind", "decision", "id",
+	                                (json_int_t)decision), &d), RT_OK);
 	assert_int_equal(json_array_size(json_object_get(d, "milestones")), 1);
 	json_decref(d);
 	assert_int_equal(call(f, f->funder, "milestone.links_for",
-	                      json_pack("{s:s, s:s, s:i}", "coalition", "alpha", "kind", "vote", "id", 7), NULL), RT_EBADREQ);
-	assert_int_equal(count_events(f, "milestone.linked"), 3);
+	                      json_pack("{s:s, s:s, s:I}", "coalition", "alpha", "kind", "vote", "id",
+	                                (json_int_t)decision), NULL), RT_EBADREQ);
+	assert_int_equal(count_events(f, "milestone.linked"), 4);
 	assert_int_equal(count_events(f, "milestone.unlinked"), 1);
 }
 

@@ -643,10 +643,15 @@ function renderOne(app, slug, idText) {
 
   let refreshing = null;
   let again = false;
+  let againForce = false;
   async function refresh(force) {
     if (refreshing) {
+      // Once this one is done, read again: the change may be newer.
       again = true;
-      return refreshing;
+      againForce = againForce || !!force;
+      await refreshing;
+      while (refreshing) await refreshing;
+      return undefined;
     }
     refreshing = (async () => {
       try {
@@ -677,8 +682,10 @@ function renderOne(app, slug, idText) {
     await refreshing;
     refreshing = null;
     if (again && alive) {
+      const f = againForce;
       again = false;
-      await refresh();
+      againForce = false;
+      await refresh(f);
     }
   }
 
