@@ -3,7 +3,7 @@
  * what and when, storage keeps the rows, tally.c counts.
  *
  * Secret ballots in short (the full design and its limits are in
- * docs/protocol-decisions.md): a secret ballot's row holds its choice and
+ * docs/protocol.md): a secret ballot's row holds its choice and
  * reason, a ballot id = BLAKE2b(receipt) and an owner tag = BLAKE2b keyed by
  * the receipt over (decision, member) -- no member id, no organization, no
  * time. The receipt (32 random bytes) goes only to the voter. Whether a voter

@@ -4,7 +4,7 @@
  * decision.verify (table decisions_ops in decisions.c, declared in hooks.h),
  * the automatic close at closes_at (decisions_tick), and the demo items
  * (decisions_demo). The counting rules are in tally.c; the design of secret
- * ballots and receipts is in docs/protocol-decisions.md.
+ * ballots and receipts is in docs/protocol.md.
  */
 #ifndef RT_DECISIONS_H
 #define RT_DECISIONS_H

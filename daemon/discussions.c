@@ -1,6 +1,6 @@
 /*
  * discussions.c: the discussions ops (see discussions.h and
- * docs/protocol-discussions.md): threads, messages, edits and their history,
+ * docs/protocol.md): threads, messages, edits and their history,
  * tombstones, read markers, search, mentions and anonymity.
  *
  * Anonymity: an anonymous message is stored without its author; only a keyed

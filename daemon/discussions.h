@@ -3,7 +3,7 @@
  * in markdown (replies, edits with history, tombstones, anonymous messages,
  * @mentions), read markers with unread counts, pages of history by keyset,
  * and full-text search (FTS5). The op table is discussions_ops (hooks.h);
- * the rules are in docs/protocol-discussions.md.
+ * the rules are in docs/protocol.md.
  *
  * The pure helpers below are public for the unit tests.
  */

@@ -6,7 +6,7 @@
  * decisions, MOUs and threads that serve a milestone, both ways; attention
  * notices to owners of overdue and at-risk milestones; the CSV export.
  * The op table is milestones_ops (hooks.h); the ops are documented in
- * docs/protocol-milestones.md.
+ * docs/protocol.md.
  */
 #ifndef RT_MILESTONES_H
 #define RT_MILESTONES_H

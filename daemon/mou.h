@@ -14,7 +14,7 @@
  *
  * Ops (op table mou_ops): mou.template, mou.create, mou.list, mou.get,
  * mou.save, mou.history, mou.diff, mou.sign. Events: mou.created, mou.saved,
- * mou.signed. See docs/protocol-mou.md.
+ * mou.signed. See docs/protocol.md.
  */
 #ifndef RT_MOU_H
 #define RT_MOU_H

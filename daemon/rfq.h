@@ -5,7 +5,7 @@
  * who answer through a secret link token instead of an account, sealed
  * responses, clarifications, evaluators in stakeholder groups, conflicts of
  * interest, scores, results (daemon/scoring.h) and the selection of one or
- * more hubs. The op table is rfq_ops[] (daemon/hooks.h); docs/protocol-rfq.md
+ * more hubs. The op table is rfq_ops[] (daemon/hooks.h); docs/protocol.md
  * documents every op.
  */
 #ifndef RT_RFQ_H

@@ -8,7 +8,7 @@
  * evaluator count the same). Scores of an evaluator recused from a
  * respondent are ignored.
  *
- * Definitions (docs/protocol-rfq.md repeats them):
+ * Definitions (docs/protocol.md repeats them):
  *   - A score x of criterion c is first scaled to x / max_c. With normalize,
  *     each evaluator's scaled scores (all respondents, all criteria) become
  *     z = (x - m_e) / s_e, with m_e and s_e their mean and population standard

@@ -1,6 +1,6 @@
 /*
  * tally.c: the counting rules of decisions (see tally.h and
- * docs/protocol-decisions.md, "Counting rules"). Pure functions: ballots in,
+ * docs/protocol.md, "Counting rules"). Pure functions: ballots in,
  * counts and outcome out.
  */
 #include "tally.h"

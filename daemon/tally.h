@@ -4,7 +4,7 @@
  * ballots (proposal, choice, approval, ranked choice by instant runoff,
  * consent by fist to five), applying quorum and threshold, and turning the
  * result into the protocol's tally object. The rules are documented in
- * docs/protocol-decisions.md; tests/unit/test_tally.c checks them on
+ * docs/protocol.md; tests/unit/test_tally.c checks them on
  * hand-computed examples.
  */
 #ifndef RT_TALLY_H

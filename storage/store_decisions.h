@@ -96,7 +96,7 @@ int store_decision_idem_put(struct db *db, int64_t decision_id, const unsigned c
 /* Rewrites a secret decision's ballots and "has voted" tags in key (random)
  * order, so the order cells were written in no longer follows the order
  * voters cast (best effort against forensics of the database file; see
- * docs/protocol-decisions.md). Call inside a write transaction. */
+ * docs/protocol.md). Call inside a write transaction. */
 int store_decision_scrub(struct db *db, int64_t decision_id);
 
 /* Records that a passing decision adopted an MOU commit. */

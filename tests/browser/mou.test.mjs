@@ -99,6 +99,7 @@ test('a party signs the current version, and the MOU becomes fully signed live',
   await mine.locator(`.mou-sig-current[data-commit="${head}"]`).waitFor();
   assert.match(await mine.textContent(), /Signed the current version/);
   assert.equal(await page.locator('#mou-sign').count(), 0, 'signed once: no button');
+  assert.match(await page.evaluate(() => document.activeElement.textContent), /signed the current version/, 'the focus lands on the result');
 
   // Dee signs for Little Steps over her own connection; Maria's page follows.
   const left = mou.parties.filter((p) => p !== 'Valley Early Learning Network' && !mou.signed.includes(p));

@@ -100,6 +100,7 @@ test('a convener starts an RFQ from the template, edits it and publishes it', as
 
   await page.locator('#rfq-publish').click();
   await page.locator('#rfq-meta .rfq-status', { hasText: 'Open for responses' }).waitFor();
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'rfq-actions-title');
 });
 
 test('an invited respondent answers with only the link, asks a question, and submits', async () => {

@@ -336,7 +336,7 @@ static void test_ops_roles_and_history(void **state)
 }
 
 /* milestone.link(args) as who; the error code. */
-static int link(struct fx *f, int64_t who, const char *op, int64_t milestone, const char *kind, int64_t id,
+static int link_op(struct fx *f, int64_t who, const char *op, int64_t milestone, const char *kind, int64_t id,
                 json_t **data)
 {
 	return call(f, who, op, json_pack("{s:I, s:I}", "milestone", (json_int_t)milestone, kind, (json_int_t)id),
@@ -367,28 +367,28 @@ static void test_links(void **state)
 	assert_int_equal(call(f, f->convener, "milestone.link", json_pack("{s:I}", "milestone", (json_int_t)a), NULL),
 	                 RT_EBADREQ);
 	/* funders may not link */
-	assert_int_equal(link(f, f->funder, "milestone.link", a, "mou", mou, NULL), RT_EFORBIDDEN);
+	assert_int_equal(link_op(f, f->funder, "milestone.link", a, "mou", mou, NULL), RT_EFORBIDDEN);
 	/* another coalition's items, and unknown ids, are not found */
-	assert_int_equal(link(f, f->convener, "milestone.link", a, "thread", their_thread, NULL), RT_ENOTFOUND);
-	assert_int_equal(link(f, f->convener, "milestone.link", a, "decision", their_decision, NULL), RT_ENOTFOUND);
-	assert_int_equal(link(f, f->convener, "milestone.link", a, "mou", their_mou, NULL), RT_ENOTFOUND);
-	assert_int_equal(link(f, f->convener, "milestone.link", a, "thread", thread + 1000, NULL), RT_ENOTFOUND);
-	assert_int_equal(link(f, f->convener, "milestone.link", a, "decision", decision + 1000, NULL), RT_ENOTFOUND);
-	assert_int_equal(link(f, f->convener, "milestone.link", a, "mou", mou + 1000, NULL), RT_ENOTFOUND);
+	assert_int_equal(link_op(f, f->convener, "milestone.link", a, "thread", their_thread, NULL), RT_ENOTFOUND);
+	assert_int_equal(link_op(f, f->convener, "milestone.link", a, "decision", their_decision, NULL), RT_ENOTFOUND);
+	assert_int_equal(link_op(f, f->convener, "milestone.link", a, "mou", their_mou, NULL), RT_ENOTFOUND);
+	assert_int_equal(link_op(f, f->convener, "milestone.link", a, "thread", thread + 1000, NULL), RT_ENOTFOUND);
+	assert_int_equal(link_op(f, f->convener, "milestone.link", a, "decision", decision + 1000, NULL), RT_ENOTFOUND);
+	assert_int_equal(link_op(f, f->convener, "milestone.link", a, "mou", mou + 1000, NULL), RT_ENOTFOUND);
 	assert_int_equal(count_events(f, "milestone.linked"), 0);
 	/* a thread, once; twice is a conflict */
-	assert_int_equal(link(f, f->convener, "milestone.link", a, "thread", thread, &d), RT_OK);
+	assert_int_equal(link_op(f, f->convener, "milestone.link", a, "thread", thread, &d), RT_OK);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(d, "link"), "title")), "Substitute pool");
 	json_decref(d);
-	assert_int_equal(link(f, f->convener, "milestone.link", a, "thread", thread, NULL), RT_ECONFLICT);
+	assert_int_equal(link_op(f, f->convener, "milestone.link", a, "thread", thread, NULL), RT_ECONFLICT);
 	/* the hub may link; the title comes from the decision */
-	assert_int_equal(link(f, f->hub, "milestone.link", a, "decision", decision, &d), RT_OK);
+	assert_int_equal(link_op(f, f->hub, "milestone.link", a, "decision", decision, &d), RT_OK);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(d, "link"), "title")), "Choose the hub");
 	json_decref(d);
-	assert_int_equal(link(f, f->design, "milestone.link", a, "mou", mou, &d), RT_OK);
+	assert_int_equal(link_op(f, f->design, "milestone.link", a, "mou", mou, &d), RT_OK);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(d, "link"), "title")), "Hub MOU");
 	json_decref(d);
-	assert_int_equal(link(f, f->convener, "milestone.link", b, "decision", decision, NULL), RT_OK);
+	assert_int_equal(link_op(f, f->convener, "milestone.link", b, "decision", decision, NULL), RT_OK);
 	/* both ways */
 	assert_int_equal(call(f, f->funder, "milestone.get", json_pack("{s:I}", "milestone", (json_int_t)a), &d), RT_OK);
 	assert_int_equal(json_array_size(json_object_get(d, "links")), 3);
@@ -399,8 +399,8 @@ static void test_links(void **state)
 	assert_int_equal(json_array_size(json_object_get(d, "milestones")), 2);
 	json_decref(d);
 	/* unlink */
-	assert_int_equal(link(f, f->convener, "milestone.unlink", b, "decision", decision, NULL), RT_OK);
-	assert_int_equal(link(f, f->convener, "milestone.unlink", b, "decision", decision, NULL), RT_ENOTFOUND);
+	assert_int_equal(link_op(f, f->convener, "milestone.unlink", b, "decision", decision, NULL), RT_OK);
+	assert_int_equal(link_op(f, f->convener, "milestone.unlink", b, "decision", decision, NULL), RT_ENOTFOUND);
 	assert_int_equal(call(f, f->funder, "milestone.links_for",
 	                      json_pack("{s:s, s:s, s:I}", "coalition", "alpha", "kind", "decision", "id",
 	                                (json_int_t)decision), &d), RT_OK);
