@@ -1,5 +1,5 @@
 -- 003: decisions, their ballots, and what a passing decision adopted.
--- Secret ballots (docs/protocol-decisions.md, "Secret ballots"): a ballot row
+-- Secret ballots (docs/protocol.md, "Secret ballots"): a ballot row
 -- of a secret decision holds no member id, no organization and no time; it is
 -- keyed by a hash of the voter's receipt, so rows are stored in random order.
 -- Who has voted is kept apart, as keyed hashes, with no link to any ballot.

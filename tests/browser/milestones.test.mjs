@@ -128,7 +128,8 @@ test('the owner posts a new value, and the funder\'s chart grows a point live', 
   await c.locator('.ms-last .ms-update', { hasText: 'after the new infant room opened' }).waitFor();
   assert.equal(await c.locator('.ms-last strong', { hasText: '91%' }).count(), 1, 'the note is rendered markdown');
   // The form is gone with the old card: the focus continues from the milestone's title.
-  assert.equal(await page.evaluate(() => document.activeElement.tagName + ':' + document.activeElement.closest('li.ms-card')?.dataset.milestoneId), `H3:${metricId}`);
+  await page.waitForFunction((id) => document.activeElement.tagName === 'H3' &&
+    document.activeElement.closest('li.ms-card')?.dataset.milestoneId === String(id), metricId);
 
   // Grace sees it without reloading.
   const gc = card(grace.page, metricId);

@@ -156,8 +156,16 @@ test('an invited respondent answers with only the link, asks a question, and sub
 
 test('evaluators are assigned; after the close answers are frozen for respondents', async () => {
   const { page } = maria;
+  // Maria is typing in the invitation form when a live change arrives: she keeps her place.
+  await page.locator('#rfq-inv-org').click();
+  await page.keyboard.type('Half typ');
   // A second respondent, invited and answering over the protocol.
   const inv = await api.request('respondent.invite', { rfq: rfqId, organization: 'Riverbend Early Learning', email: 'rb@river.example' }, 'test-inv-2');
+  await page.locator('#rfq-respondent-list li', { hasText: 'Riverbend Early Learning' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'rfq-inv-org');
+  await page.keyboard.type('ed');
+  assert.equal(await page.locator('#rfq-inv-org').inputValue(), 'Half typed');
+  await page.locator('#rfq-inv-org').fill('');
   second = { id: inv.respondent.id, token: inv.respondent_token };
   const anon = await RtClient.connect(daemon.url);
   const got = await anon.request('response.get', { respondent_token: second.token });

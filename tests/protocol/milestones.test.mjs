@@ -306,42 +306,66 @@ test('a member of another coalition gets not_found for everything', async () => 
   assertError(await bea().request('milestone.get', { milestone: 987654 }), 'not_found', { field: 'milestone' });
 });
 
+/** Real items to link to, made through their own ops: [thread, decision, mou] ids. */
+async function makeTargets(coalition, { threadBy, decisionBy, mouBy }) {
+  const t = await threadBy.call('thread.create', { coalition, title: unique('Thread '), body: 'Let us talk.' });
+  const dec = await decisionBy.call('decision.create', {
+    coalition, title: unique('Decision '), body: 'Shall we?', kind: 'proposal',
+    eligible_roles: ['provider'], closes_at: daysFromNow(7),
+  });
+  const m = await mouBy.call('mou.create', { coalition, title: unique('MOU '), body: '# MOU\n\nWe agree.\n' });
+  return { thread: t.thread, decision: dec.decision, mou: m.mou };
+}
+
 test('milestone.link: exactly one target, links both ways, unlink, events', async () => {
   const watcher = await d.login(A.members.fund.email, A.members.fund.password);
   await watcher.call('coalition.subscribe', { coalition: 'msa' });
   const a = await create(conv(), { title: 'Linked A', owner: A.members.prov.id });
   const b = await create(conv(), { title: 'Linked B' });
+  const ours = await makeTargets('msa', { threadBy: conv(), decisionBy: conv(), mouBy: conv() });
+  const theirs = await makeTargets('msb', { threadBy: bea(), decisionBy: B.admin, mouBy: bea() });
+  const th = ours.thread.id;
+  const dec = ours.decision.id;
+  const mou = ours.mou.id;
   assertError(await conv().request('milestone.link', { milestone: a.id }), 'bad_request');
-  assertError(await conv().request('milestone.link', { milestone: a.id, thread: 1, mou: 2 }), 'bad_request');
+  assertError(await conv().request('milestone.link', { milestone: a.id, thread: th, mou }), 'bad_request');
   assertError(await conv().request('milestone.link', { milestone: a.id, decision: 'x' }), 'bad_request', { field: 'decision' });
-  assertError(await conv().request('milestone.link', { milestone: a.id, vote: 1 }), 'bad_request');
+  assertError(await conv().request('milestone.link', { milestone: a.id, vote: th }), 'bad_request');
   for (const c of [fund(), obs()]) {
-    assertError(await c.request('milestone.link', { milestone: a.id, thread: 1 }), 'forbidden');
+    assertError(await c.request('milestone.link', { milestone: a.id, thread: th }), 'forbidden');
+  }
+  // Another coalition's items, and ids that do not exist, are not_found (field: the kind).
+  for (const kind of ['thread', 'decision', 'mou']) {
+    assertError(await conv().request('milestone.link', { milestone: a.id, [kind]: theirs[kind].id }), 'not_found', { field: kind });
+    assertError(await conv().request('milestone.link', { milestone: a.id, [kind]: 987654 }), 'not_found', { field: kind });
   }
   // The owner (a provider) and the hub may link.
-  const r1 = await prov().call('milestone.link', { milestone: a.id, decision: 11 });
-  assert.deepEqual({ kind: r1.link.kind, id: r1.link.id }, { kind: 'decision', id: 11 });
+  const r1 = await prov().call('milestone.link', { milestone: a.id, decision: dec });
+  assert.deepEqual({ kind: r1.link.kind, id: r1.link.id, title: r1.link.title },
+    { kind: 'decision', id: dec, title: ours.decision.title });
   assert.equal(r1.milestone.links.length, 1);
-  await hub().call('milestone.link', { milestone: a.id, mou: 12 });
-  await conv().call('milestone.link', { milestone: a.id, thread: 13 });
-  await conv().call('milestone.link', { milestone: b.id, decision: 11 });
-  assertError(await conv().request('milestone.link', { milestone: a.id, decision: 11 }), 'conflict');
+  const r2 = await hub().call('milestone.link', { milestone: a.id, mou });
+  assert.equal(r2.link.title, ours.mou.title);
+  const r3 = await conv().call('milestone.link', { milestone: a.id, thread: th });
+  assert.equal(r3.link.title, ours.thread.title);
+  await conv().call('milestone.link', { milestone: b.id, decision: dec });
+  assertError(await conv().request('milestone.link', { milestone: a.id, decision: dec }), 'conflict', { field: 'decision' });
   const g = await obs().call('milestone.get', { milestone: a.id });
-  assert.deepEqual(g.links.map((l) => [l.kind, l.id]).sort(), [['decision', 11], ['mou', 12], ['thread', 13]]);
+  assert.deepEqual(g.links.map((l) => [l.kind, l.id]).sort(), [['decision', dec], ['mou', mou], ['thread', th]]);
   assert.deepEqual(g.milestone.links, g.links);
   // The other way: from a decision to the milestones it serves.
-  let back = await fund().call('milestone.links_for', { coalition: 'msa', kind: 'decision', id: 11 });
+  let back = await fund().call('milestone.links_for', { coalition: 'msa', kind: 'decision', id: dec });
   assert.deepEqual(back.milestones.map((m) => m.id), [a.id, b.id]);
-  back = await fund().call('milestone.links_for', { coalition: 'msa', kind: 'thread', id: 13 });
+  back = await fund().call('milestone.links_for', { coalition: 'msa', kind: 'thread', id: th });
   assert.deepEqual(back.milestones.map((m) => m.id), [a.id]);
-  back = await fund().call('milestone.links_for', { coalition: 'msa', kind: 'mou', id: 99 });
+  back = await fund().call('milestone.links_for', { coalition: 'msa', kind: 'mou', id: 987654 });
   assert.deepEqual(back.milestones, []);
-  assertError(await fund().request('milestone.links_for', { coalition: 'msa', kind: 'vote', id: 1 }), 'bad_request', { field: 'kind' });
+  assertError(await fund().request('milestone.links_for', { coalition: 'msa', kind: 'vote', id: dec }), 'bad_request', { field: 'kind' });
   assertError(await fund().request('milestone.links_for', { coalition: 'msa', kind: 'mou' }), 'bad_request', { field: 'id' });
   // unlink
-  await conv().call('milestone.unlink', { milestone: b.id, decision: 11 });
-  assertError(await conv().request('milestone.unlink', { milestone: b.id, decision: 11 }), 'not_found');
-  back = await fund().call('milestone.links_for', { coalition: 'msa', kind: 'decision', id: 11 });
+  await conv().call('milestone.unlink', { milestone: b.id, decision: dec });
+  assertError(await conv().request('milestone.unlink', { milestone: b.id, decision: dec }), 'not_found');
+  back = await fund().call('milestone.links_for', { coalition: 'msa', kind: 'decision', id: dec });
   assert.deepEqual(back.milestones.map((m) => m.id), [a.id]);
   const linked = await watcher.waitEvents((e) => e.event === 'milestone.linked', 4);
   assert.deepEqual(linked.map((e) => e.data.link.kind), ['decision', 'mou', 'thread', 'decision']);

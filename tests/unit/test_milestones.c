@@ -337,7 +337,7 @@ static void test_ops_roles_and_history(void **state)
 
 /* milestone.link(args) as who; the error code. */
 static int link_op(struct fx *f, int64_t who, const char *op, int64_t milestone, const char *kind, int64_t id,
-                json_t **data)
+                   json_t **data)
 {
 	return call(f, who, op, json_pack("{s:I, s:I}", "milestone", (json_int_t)milestone, kind, (json_int_t)id),
 	            data);

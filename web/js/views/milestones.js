@@ -387,9 +387,20 @@ function render(app, slug) {
       const fresh = li.querySelector('details.ms-update-box');
       if (fresh) fresh.replaceWith(openForm);
     }
+    const hadFocus = old && old.li.contains(document.activeElement) ? document.activeElement : null;
     if (old) old.li.replaceWith(li);
     else list.append(li);
     cards.set(id, { li });
+    // A live redraw must not lose the reader's place.
+    if (hadFocus) {
+      if (li.contains(hadFocus)) {
+        hadFocus.focus();
+      } else {
+        const title = li.querySelector('h3');
+        title.setAttribute('tabindex', '-1');
+        title.focus();
+      }
+    }
   }
 
   function renderAll() {

@@ -23,6 +23,19 @@ if (!document.querySelector('link[data-area="mou"]')) {
 const EDIT_ROLES = ['convener', 'design_team', 'provider', 'funder', 'hub'];
 const MARKERS = /^(<{7}|>{7})( |$)/m;
 
+// Runs a redraw without losing the reader's place: the element that had
+// the focus gets it back if it is still on the page, or the element now
+// holding its id.
+function keepFocus(root, redraw) {
+  const active = document.activeElement;
+  const inside = active && active !== document.body && root.contains(active);
+  redraw();
+  if (inside && document.activeElement !== active) {
+    const target = active.isConnected ? active : (active.id && document.getElementById(active.id));
+    if (target) target.focus({ preventScroll: true });
+  }
+}
+
 const short = (commit) => String(commit || '').slice(0, 7);
 const base = (slug) => '#/c/' + encodeURIComponent(slug);
 
@@ -429,9 +442,9 @@ function renderOne(app, slug, idText) {
           c.author && c.author.name ? c.author.name : t('mou.someone'), ' · ', h('time', { datetime: c.at }, formatDate(c.at))),
         signedHere.length ? h('p', { class: 'mou-commit-signed' }, t('mou.signed_here', { orgs: signedHere.join(', ') })) : null,
         h('div', { class: 'actions' },
-          h('button', { type: 'button', class: 'secondary small', onclick: () => { showVersion(c.commit); focusSection('mou-sec-text'); } },
+          h('button', { type: 'button', class: 'secondary small', id: 'mou-read-' + c.commit, onclick: () => { showVersion(c.commit); focusSection('mou-sec-text'); } },
             h('span', null, t('mou.read_version')), h('span', { class: 'visually-hidden' }, ' ' + short(c.commit))),
-          prev ? h('button', { type: 'button', class: 'secondary small', onclick: () => { fromSelect.value = prev.commit; toSelect.value = c.commit; showDiff(); } },
+          prev ? h('button', { type: 'button', class: 'secondary small', id: 'mou-cmp-' + c.commit, onclick: () => { fromSelect.value = prev.commit; toSelect.value = c.commit; showDiff(); } },
             h('span', null, t('mou.compare_previous')), h('span', { class: 'visually-hidden' }, ' ' + short(c.commit))) : null)));
     });
     const keepFrom = fromSelect.value;
@@ -622,7 +635,13 @@ function renderOne(app, slug, idText) {
           problem.hidden = false;
           const at = textarea.value.indexOf('<<<<<<<');
           textarea.focus();
-          if (at >= 0) textarea.setSelectionRange(at, at);
+          if (at >= 0) {
+            // Put the caret on the first marked part and bring it into view.
+            textarea.setSelectionRange(at, at);
+            const line = textarea.value.slice(0, at).split('\n').length;
+            const lh = parseFloat(getComputedStyle(textarea).lineHeight) || 20;
+            textarea.scrollTop = Math.max(0, (line - 3) * lh);
+          }
           refresh();
         } else {
           problem.textContent = errorText(e);
@@ -659,8 +678,10 @@ function renderOne(app, slug, idText) {
     clear(partiesLine);
     partiesLine.append(h('span', { class: 'label' }, t('mou.parties'), ': '),
       (mou.parties || []).length ? mou.parties.join(' · ') : t('mou.no_parties'));
-    renderSignatures();
-    renderHistory();
+    keepFocus(el, () => {
+      renderSignatures();
+      renderHistory();
+    });
     if (!viewing) {
       clear(docBody);
       docBody.append(richText(got.html || ''));

@@ -282,8 +282,11 @@ export function resultsPanel(ctx) {
   }
 
   function drawSelect() {
-    clear(selectArea);
-    if (!ctx.canSelect || rfq.status !== 'closed') return;
+    if (!ctx.canSelect || rfq.status !== 'closed') {
+      clear(selectArea);
+      return;
+    }
+    if (selectArea.firstChild) return; // built once: what is ticked stays ticked
     let key = newKey();
     const boxes = (ctx.respondents || []).map((r) => {
       const id = 'rfq-pick-' + r.id;

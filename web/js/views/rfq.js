@@ -35,6 +35,28 @@ function richText(html) {
   return div;
 }
 
+// Runs a redraw without losing the reader's place: the element that had
+// the focus gets it back (with its caret) if it is still on the page, or the
+// element now holding its id.
+export function keepFocus(root, redraw) {
+  const active = document.activeElement;
+  const inside = active && active !== document.body && root.contains(active);
+  const caret = inside && typeof active.selectionStart === 'number' ? [active.selectionStart, active.selectionEnd] : null;
+  const result = redraw();
+  if (inside && document.activeElement !== active) {
+    const target = active.isConnected ? active : (active.id && document.getElementById(active.id));
+    if (target) {
+      target.focus({ preventScroll: true });
+      if (caret && target === active) {
+        try {
+          target.setSelectionRange(caret[0], caret[1]);
+        } catch (e) { /* not a text field */ }
+      }
+    }
+  }
+  return result;
+}
+
 function statusBadge(status) {
   return h('span', { class: 'rfq-status rfq-status-' + status, dataset: { status } },
     h('span', { 'aria-hidden': 'true' }, (STATUS_ICON[status] || '') + ' '), t('rfq.status.' + status));
@@ -659,17 +681,19 @@ function renderOne(app, slug, idText) {
         if (!alive) return;
         data = got;
         failure.hidden = true;
-        renderHead();
-        if (shownStatus !== rfq().status || force) {
-          if (shownStatus !== rfq().status) editing = false;
-          renderActions();
-        }
-        renderContent();
-        renderRespondents();
-        renderClarifications();
-        renderEvaluators();
-        renderEvaluation(force || shownStatus !== rfq().status);
-        renderResults();
+        keepFocus(el, () => {
+          renderHead();
+          if (shownStatus !== rfq().status || force) {
+            if (shownStatus !== rfq().status) editing = false;
+            renderActions();
+          }
+          renderContent();
+          renderRespondents();
+          renderClarifications();
+          renderEvaluators();
+          renderEvaluation(force || shownStatus !== rfq().status);
+          renderResults();
+        });
         shownStatus = rfq().status;
         body.hidden = false;
       } catch (e) {
