@@ -17,6 +17,7 @@
 /* Stored events are replayed this many at a time: the next batch is read
  * when the session's queue has drained, so a long absence never fills it. */
 #define REPLAY_BATCH 1000
+#define REPLAY_BYTES (4u << 20)
 
 struct room {
 	int64_t coalition_id;
@@ -61,16 +62,24 @@ struct replay_ctx {
 	struct session *s;
 	const char *slug;
 	int64_t last_seq;
+	int stopped; /* the queue is full enough for now */
 };
 
-/* Builds the wire form of a stored event and queues it for one session. */
-static void replay_one(const struct event_row *ev, void *ud)
+/* Builds the wire form of a stored event and queues it for one session;
+ * stops the batch once the queue holds REPLAY_BYTES. */
+static int replay_one(const struct event_row *ev, void *ud)
 {
 	struct replay_ctx *c = ud;
-	struct frame *f = server_event_frame(c->slug, ev->type, ev->seq, ev->payload);
+	struct frame *f;
+	if (c->s->q_bytes >= REPLAY_BYTES) {
+		c->stopped = 1;
+		return 1;
+	}
+	f = server_event_frame(c->slug, ev->type, ev->seq, ev->payload);
 	c->last_seq = ev->seq;
 	session_send(c->s, f);
 	frame_unref(f);
+	return 0;
 }
 
 /* Queues the next batch of stored events for a catching-up subscription;
@@ -79,7 +88,7 @@ static void replay_one(const struct event_row *ev, void *ud)
 static int replay_batch(struct session *s, struct sub *sub)
 {
 	char slug[128];
-	struct replay_ctx c = { s, slug, 0 };
+	struct replay_ctx c = { .s = s, .slug = slug };
 	int n;
 	if (store_coalition_slug(s->srv->db, sub->coalition_id, slug, sizeof slug) != RT_OK)
 		return RT_EINTERNAL;
@@ -87,9 +96,9 @@ static int replay_batch(struct session *s, struct sub *sub)
 	                       REPLAY_BATCH, replay_one, &c);
 	if (n < 0)
 		return n;
-	if (n < REPLAY_BATCH)
+	if (n < REPLAY_BATCH && !c.stopped)
 		sub->catching_up = 0;
-	else
+	else if (n > 0)
 		sub->replay_after = c.last_seq;
 	return n;
 }

@@ -115,7 +115,8 @@ int store_events_since(struct db *db, int64_t coalition_id, int64_t since, int64
 	sqlite3_bind_int(st, 5, limit);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		row_from_stmt(&ev, st, coalition_id);
-		fn(&ev, ud);
+		if (fn(&ev, ud) != 0)
+			break;
 		n++;
 	}
 	sqlite3_reset(st);
