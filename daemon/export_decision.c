@@ -5,6 +5,7 @@
  * member may see: nothing of a tally hidden until the close, and never a
  * voter of a secret ballot.
  */
+#include "csv.h"
 #include "dispatch.h"
 #include "hooks.h"
 #include "rt.h"
@@ -14,25 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Appends one CSV cell: quoted, quotes doubled, formula starters neutralised. */
-static void cell(FILE *f, const char *s, int last)
-{
-	fputc('"', f);
-	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r'))
-		fputc('\'', f);
-	for (; s && *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-	fputs(last ? "\r\n" : ",", f);
-}
-
 static void row(FILE *f, const char *a, const char *b)
 {
-	cell(f, a, 0);
-	cell(f, b, 1);
+	csv_field(f, a, 0);
+	csv_next(f, 0);
+	csv_field(f, b, 1);
+	csv_next(f, 1);
 }
 
 static void row_int(FILE *f, const char *a, json_t *v)

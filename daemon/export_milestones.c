@@ -2,15 +2,12 @@
  * export_milestones.c: the CSV export of a coalition's milestones, for
  * GET /export/milestones/<coalition>.csv (see milestones.h).
  *
- * RFC 4180: fields holding a comma, a double quote, a line break or
- * leading/trailing space are quoted, quotes doubled, lines end with CRLF.
- * Formula injection: a text field people typed that starts (after any spaces)
- * with = + - @, or starts with a tab or carriage return, is prefixed with a
- * single quote so Excel, LibreOffice and Google Sheets show it as text
- * instead of running it. Numbers the daemon formats itself (progress,
- * baseline, value...) are left alone: a negative value stays a number.
+ * Fields are written by csv.c (quoting, formula-injection guard). Numbers
+ * the daemon formats itself (progress, baseline, value...) are not guarded:
+ * a negative value stays a number.
  */
 #include "milestones.h"
+#include "csv.h"
 #include "db.h"
 #include "rt.h"
 #include "store_members.h"
@@ -20,52 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Writes one field (without separator) to f. */
-static void put_field(FILE *f, const char *s, int text)
-{
-	const char *p = s ? s : "";
-	size_t n = strlen(p);
-	int guard = 0, quote = 0;
-
-	if (text) {
-		const char *q = p;
-		if (*q == '\t' || *q == '\r')
-			guard = 1;
-		while (*q == ' ')
-			q++;
-		if (*q == '=' || *q == '+' || *q == '-' || *q == '@')
-			guard = 1;
-	}
-	if (strpbrk(p, ",\"\r\n") || (n && (p[0] == ' ' || p[n - 1] == ' ' || p[0] == '\t' || p[n - 1] == '\t')))
-		quote = 1;
-	if (quote)
-		fputc('"', f);
-	if (guard)
-		fputc('\'', f);
-	for (; *p; p++) {
-		if (*p == '"')
-			fputc('"', f);
-		fputc(*p, f);
-	}
-	if (quote)
-		fputc('"', f);
-}
-
-char *milestones_csv_field(const char *s, int text)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		return NULL;
-	put_field(f, s, text);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 /* A number as the shortest text that reads back the same ("" for null). */
 static void put_num(FILE *f, json_t *v)
 {
@@ -74,7 +25,7 @@ static void put_num(FILE *f, json_t *v)
 		double d = json_number_value(v);
 		snprintf(buf, sizeof buf, "%.15g", d == 0 ? 0.0 : d);
 	}
-	put_field(f, buf, 0);
+	csv_field(f, buf, 0);
 }
 
 static const char *str_of(json_t *obj, const char *key)
@@ -90,7 +41,7 @@ static void put_links(FILE *f, json_t *links)
 	size_t len = 0;
 	FILE *g = open_memstream(&buf, &len);
 	if (!g) {
-		put_field(f, "", 0);
+		csv_field(f, "", 0);
 		return;
 	}
 	for (size_t i = 0; i < json_array_size(links); i++) {
@@ -101,9 +52,9 @@ static void put_links(FILE *f, json_t *links)
 			fprintf(g, " (%s)", str_of(l, "title"));
 	}
 	if (fclose(g) == 0)
-		put_field(f, buf, 1);
+		csv_field(f, buf, 1);
 	else
-		put_field(f, "", 0);
+		csv_field(f, "", 0);
 	free(buf);
 }
 
@@ -122,25 +73,25 @@ static int put_milestone(FILE *f, struct db *db, json_t *m)
 	if ((err = store_milestone_updates(db, json_integer_value(json_object_get(m, "id")), &updates)) != RT_OK)
 		return err;
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)json_integer_value(json_object_get(m, "id")));
-	put_field(f, idbuf, 0);
+	csv_field(f, idbuf, 0);
 	fputc(',', f);
-	put_field(f, str_of(m, "title"), 1);
+	csv_field(f, str_of(m, "title"), 1);
 	fputc(',', f);
-	put_field(f, str_of(m, "category"), 1);
+	csv_field(f, str_of(m, "category"), 1);
 	fputc(',', f);
-	put_field(f, str_of(m, "status"), 0);
+	csv_field(f, str_of(m, "status"), 0);
 	fputc(',', f);
 	put_num(f, json_object_get(m, "progress"));
 	fputc(',', f);
-	put_field(f, json_is_true(json_object_get(m, "overdue")) ? "yes" : "no", 0);
+	csv_field(f, json_is_true(json_object_get(m, "overdue")) ? "yes" : "no", 0);
 	fputc(',', f);
-	put_field(f, str_of(json_object_get(m, "owner"), "name"), 1);
+	csv_field(f, str_of(json_object_get(m, "owner"), "name"), 1);
 	fputc(',', f);
-	put_field(f, str_of(m, "due"), 0);
+	csv_field(f, str_of(m, "due"), 0);
 	fputc(',', f);
-	put_field(f, str_of(metric, "name"), 1);
+	csv_field(f, str_of(metric, "name"), 1);
 	fputc(',', f);
-	put_field(f, str_of(metric, "unit"), 1);
+	csv_field(f, str_of(metric, "unit"), 1);
 	fputc(',', f);
 	put_num(f, json_object_get(metric, "baseline"));
 	fputc(',', f);
@@ -149,15 +100,15 @@ static int put_milestone(FILE *f, struct db *db, json_t *m)
 	put_num(f, json_object_get(m, "value"));
 	fputc(',', f);
 	snprintf(idbuf, sizeof idbuf, "%zu", json_array_size(updates));
-	put_field(f, idbuf, 0);
+	csv_field(f, idbuf, 0);
 	fputc(',', f);
-	put_field(f, str_of(json_array_get(updates, 0), "at"), 0);
+	csv_field(f, str_of(json_array_get(updates, 0), "at"), 0);
 	fputc(',', f);
-	put_field(f, str_of(json_array_get(updates, 0), "note"), 1);
+	csv_field(f, str_of(json_array_get(updates, 0), "note"), 1);
 	fputc(',', f);
 	put_links(f, json_object_get(m, "links"));
 	fputc(',', f);
-	put_field(f, str_of(m, "created_at"), 0);
+	csv_field(f, str_of(m, "created_at"), 0);
 	fputs("\r\n", f);
 	json_decref(updates);
 	return RT_OK;

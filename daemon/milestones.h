@@ -47,7 +47,7 @@ int milestones_json(struct db *db, int64_t id, const char *now, json_t **out);
  * (values people typed), a field starting with = + - @ (or a tab or carriage
  * return) gets a leading ' so spreadsheets do not run it as a formula.
  * Returns a malloc'd string the caller frees (NULL on out-of-memory). */
-char *milestones_csv_field(const char *s, int text);
+
 
 /* The CSV export of a coalition's milestones (GET /export/milestones/<slug>.csv):
  * a header line, then one line per milestone, CRLF line ends, UTF-8.

@@ -11,6 +11,7 @@
  * score.submit, score.list and rfq.results are refused until the close.
  */
 #include "rfq.h"
+#include "csv.h"
 #include "db.h"
 #include "hooks.h"
 #include "render.h"
@@ -1224,32 +1225,6 @@ done:
 
 /* ------------------------------------------------------------- CSV export */
 
-/* Appends one CSV field (quoted, quotes doubled) and a separator. */
-static int csv_field(FILE *f, const char *s, int last)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-	return fputs(last ? "\r\n" : ",", f) < 0 ? -1 : 0;
-}
-
-/* A JSON value as CSV text: strings as they are, numbers in shortest form, null empty. */
-static int csv_value(FILE *f, json_t *v, int last)
-{
-	char buf[64] = "";
-	if (json_is_string(v))
-		return csv_field(f, json_string_value(v), last);
-	if (json_is_integer(v))
-		snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
-	return csv_field(f, buf, last);
-}
-
 int rfq_scores_csv(struct server *srv, int64_t member_id, int64_t rfq_id, char **out, size_t *len)
 {
 	static const char *const header[] = { "rfq", "rfq_title", "respondent", "organization", "criterion",
@@ -1269,28 +1244,44 @@ int rfq_scores_csv(struct server *srv, int64_t member_id, int64_t rfq_id, char *
 	err = RT_EINTERNAL;
 	if (!(f = open_memstream(&buf, &size)))
 		goto done;
-	for (i = 0; header[i]; i++)
-		csv_field(f, header[i], !header[i + 1]);
+	for (i = 0; header[i]; i++) {
+		csv_field(f, header[i], 0);
+		csv_next(f, !header[i + 1]);
+	}
 	json_array_foreach(json_object_get(scores, "scores"), i, s) {
 		json_t *crit = NULL, *c;
 		size_t k;
 		json_array_foreach(json_object_get(rfq, "criteria"), k, c)
 			if (json_integer_value(json_object_get(c, "id")) == json_integer_value(json_object_get(s, "criterion")))
 				crit = c;
-		csv_value(f, json_object_get(rfq, "id"), 0);
-		csv_value(f, json_object_get(rfq, "title"), 0);
-		csv_value(f, json_object_get(s, "respondent"), 0);
-		csv_value(f, json_object_get(s, "organization"), 0);
-		csv_value(f, json_object_get(s, "criterion"), 0);
-		csv_value(f, json_object_get(s, "criterion_name"), 0);
-		csv_value(f, json_object_get(crit, "weight"), 0);
-		csv_value(f, json_object_get(crit, "max"), 0);
-		csv_value(f, json_object_get(s, "evaluator"), 0);
-		csv_value(f, json_object_get(s, "name"), 0);
-		csv_value(f, json_object_get(s, "group"), 0);
-		csv_value(f, json_object_get(s, "score"), 0);
-		csv_value(f, json_object_get(s, "comment"), 0);
-		csv_value(f, json_object_get(s, "updated_at"), 1);
+		csv_value(f, json_object_get(rfq, "id"));
+		csv_next(f, 0);
+		csv_value(f, json_object_get(rfq, "title"));
+		csv_next(f, 0);
+		csv_value(f, json_object_get(s, "respondent"));
+		csv_next(f, 0);
+		csv_value(f, json_object_get(s, "organization"));
+		csv_next(f, 0);
+		csv_value(f, json_object_get(s, "criterion"));
+		csv_next(f, 0);
+		csv_value(f, json_object_get(s, "criterion_name"));
+		csv_next(f, 0);
+		csv_value(f, json_object_get(crit, "weight"));
+		csv_next(f, 0);
+		csv_value(f, json_object_get(crit, "max"));
+		csv_next(f, 0);
+		csv_value(f, json_object_get(s, "evaluator"));
+		csv_next(f, 0);
+		csv_value(f, json_object_get(s, "name"));
+		csv_next(f, 0);
+		csv_value(f, json_object_get(s, "group"));
+		csv_next(f, 0);
+		csv_value(f, json_object_get(s, "score"));
+		csv_next(f, 0);
+		csv_value(f, json_object_get(s, "comment"));
+		csv_next(f, 0);
+		csv_value(f, json_object_get(s, "updated_at"));
+		csv_next(f, 1);
 	}
 	if (fclose(f) != 0) {
 		f = NULL;

@@ -24,6 +24,7 @@
 #include "db.h"
 #include "dispatch.h"
 #include "hooks.h"
+#include "csv.h"
 #include "milestones.h"
 #include "rt.h"
 #include "server.h"
@@ -103,7 +104,7 @@ static void test_overdue_and_due(void **state)
 
 static void check_field(const char *in, int text, const char *want)
 {
-	char *got = milestones_csv_field(in, text);
+	char *got = csv_field_string(in, text);
 	assert_non_null(got);
 	assert_string_equal(got, want);
 	free(got);
@@ -112,28 +113,28 @@ static void check_field(const char *in, int text, const char *want)
 static void test_csv_quoting(void **state)
 {
 	(void)state;
-	check_field("plain", 1, "plain");
-	check_field("", 1, "");
-	check_field(NULL, 1, "");
+	check_field("plain", 1, "\"plain\"");
+	check_field("", 1, "\"\"");
+	check_field(NULL, 1, "\"\"");
 	check_field("a,b", 1, "\"a,b\"");
 	check_field("say \"hi\"", 1, "\"say \"\"hi\"\"\"");
 	check_field("two\r\nlines", 1, "\"two\r\nlines\"");
 	check_field("line\nbreak", 1, "\"line\nbreak\"");
 	check_field(" padded ", 1, "\" padded \"");
-	check_field("Ana Ruiz – Sunrise", 1, "Ana Ruiz – Sunrise");
+	check_field("Ana Ruiz – Sunrise", 1, "\"Ana Ruiz – Sunrise\"");
 	/* formula injection */
-	check_field("=1+1", 1, "'=1+1");
-	check_field("+33 1 23", 1, "'+33 1 23");
-	check_field("-2+3", 1, "'-2+3");
-	check_field("@SUM(A1)", 1, "'@SUM(A1)");
+	check_field("=1+1", 1, "\"'=1+1\"");
+	check_field("+33 1 23", 1, "\"'+33 1 23\"");
+	check_field("-2+3", 1, "\"'-2+3\"");
+	check_field("@SUM(A1)", 1, "\"'@SUM(A1)\"");
 	check_field("=HYPERLINK(\"http://x\",\"y\")", 1, "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
 	check_field("  =cmd", 1, "\"'  =cmd\"");
 	check_field("\t=cmd", 1, "\"'\t=cmd\"");
 	check_field("\rx", 1, "\"'\rx\"");
-	check_field("a=b", 1, "a=b");
+	check_field("a=b", 1, "\"a=b\"");
 	/* numbers the daemon formats are not text */
-	check_field("-5", 0, "-5");
-	check_field("-5", 1, "'-5");
+	check_field("-5", 0, "\"-5\"");
+	check_field("-5", 1, "\"'-5\"");
 }
 
 /* ---- ops on a temp database ---- */
@@ -482,10 +483,10 @@ static void test_export(void **state)
 	assert_non_null(csv);
 	assert_true(strncmp(csv, "id,title,category,status,progress,overdue,owner,due,metric,unit,baseline,target,"
 	                         "value,updates,last_update_at,last_note,links,created_at\r\n", 120) == 0);
-	assert_non_null(strstr(csv, ",\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",\"Iron, Triangle\",not_started,"
-	                            "0.6,no,'=Pat Provider,,Loss,%,-2.5,10,5,1,"));
+	assert_non_null(strstr(csv, ",\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",\"Iron, Triangle\",\"not_started\","
+	                            "\"0.6\",\"no\",\"'=Pat Provider\",\"\",\"Loss\",\"%\",\"-2.5\",\"10\",\"5\",\"1\","));
 	assert_non_null(strstr(csv, ",\"line one\n@two\","));
-	assert_null(strstr(csv, ",=")); /* no cell starts a formula */
+	assert_null(strstr(csv, ",\"=")); /* no cell starts a formula */
 	free(csv);
 	/* inside an open transaction it uses that one */
 	assert_int_equal(db_begin(f->db, 0), RT_OK);
