@@ -799,8 +799,7 @@ static int decisions_cast(struct req *r)
 			goto done;
 		}
 		if ((reply = unseal_reply(r, &d, secret))) {
-			free(r->key);
-			r->key = NULL;
+			req_forget_key(r);
 			r->data = reply;
 			reply = NULL;
 			goto done;
@@ -854,8 +853,7 @@ static int decisions_cast(struct req *r)
 			req_fail(r, err, NULL, "could not record the key");
 			goto done;
 		}
-		free(r->key); /* the generic table would keep the receipt next to the member id */
-		r->key = NULL;
+		req_forget_key(r); /* the generic table would keep the receipt next to the member id */
 	}
 	err = cast_events(r, &d, org, choice, reason, replaced);
 done:

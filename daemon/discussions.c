@@ -320,15 +320,10 @@ static int is_author(struct req *r, const struct message_info *m)
 	return yes;
 }
 
-/* An anonymous author's request keeps no idempotency key: the core would
- * store (member, key, reply) and so link the member to the message in the
- * database. A retry after a lost reply may then post twice (the author can
- * delete the copy: it is `mine`). */
-static void forget_key(struct req *r)
-{
-	free(r->key);
-	r->key = NULL;
-}
+/* An anonymous author's request keeps no idempotency key
+ * (req_forget_key): the core would store (member, key, reply) and so link
+ * the member to the message in the database. A retry after a lost reply may
+ * then post twice (the author can delete the copy: it is `mine`). */
 
 /* Adds `mine` (the caller wrote it) to a message object of a reply. Only
  * for replies: events are shared and never carry it. */
@@ -557,7 +552,7 @@ static int disc_message_post(struct req *r)
 	if (anonymous && !t.allow_anonymous)
 		return req_fail(r, RT_EFORBIDDEN, "anonymous", "this thread does not take anonymous messages");
 	if (anonymous)
-		forget_key(r);
+		req_forget_key(r);
 	if ((err = insert_message(r, t.id, body, reply_to, anonymous, &msg)) ||
 	    (err = announce_message(r, &t, msg))) {
 		json_decref(msg);
@@ -584,7 +579,7 @@ static int disc_message_edit(struct req *r)
 	if (m.deleted)
 		return req_fail(r, RT_ECONFLICT, "message", "a deleted message cannot be edited");
 	if (m.anonymous)
-		forget_key(r);
+		req_forget_key(r);
 	if (blank(body))
 		return req_fail(r, RT_EBADREQ, "body", "body must not be empty");
 	if ((err = store_message_json(r->srv->db, m.id, &msg)) ||
@@ -634,7 +629,7 @@ static int disc_message_delete(struct req *r)
 	if (!author && !(r->roles & ROLE_CONVENER))
 		return req_fail(r, RT_EFORBIDDEN, "message", "only its author or a convener may delete a message");
 	if (m.anonymous && author)
-		forget_key(r);
+		req_forget_key(r);
 	rt_now(at);
 	if (!m.deleted && (err = store_message_delete(r->srv->db, m.id, at)))
 		return req_fail(r, err, NULL, "could not delete the message");

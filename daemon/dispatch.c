@@ -41,6 +41,12 @@ int req_fail(struct req *r, int err, const char *field, const char *fmt, ...)
 	return err;
 }
 
+void req_forget_key(struct req *r)
+{
+	free(r->key);
+	r->key = NULL;
+}
+
 int req_require_member(struct req *r, int64_t coalition_id, unsigned roles)
 {
 	unsigned have = 0;

@@ -103,6 +103,12 @@ int req_event(struct req *r, int64_t coalition_id, const char *type, int audienc
  * RT_EFORBIDDEN for a missing role; the failure is recorded in r. */
 int req_require_member(struct req *r, int64_t coalition_id, unsigned roles);
 
+/* Drops the request's idempotency key: its reply will not be stored by
+ * member. For requests whose reply would link the member to what must stay
+ * unlinkable (an anonymous message, a secret ballot); such an area keeps its
+ * own sealed record if it wants retries answered. */
+void req_forget_key(struct req *r);
+
 /* Runs the commit-and-reply half of dispatch for a request whose handler
  * finished asynchronously: commits or rolls back, replies, fans out, applies
  * connection effects, frees r's contents. */
