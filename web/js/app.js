@@ -9,9 +9,13 @@
 // Signing in posts to /api/session, which sets an HttpOnly cookie; the
 // WebSocket is then reopened so its upgrade carries the cookie, and
 // auth.whoami tells us who we are. Signing out deletes the session.
+//
+// Language: the member's choice from the switch in the header (kept in
+// localStorage), else the browser's languages (es* -> Spanish), else English.
+// Switching re-renders the header and the current view in place.
 
 import { Connection, RtError } from './conn.js';
-import { t, setLocale, extendStrings } from './i18n.js';
+import { t, setLocale, getLocale, pickLocale, extendStrings, LOCALES } from './i18n.js';
 import { h, clear } from './dom.js';
 import * as signinView from './views/signin.js';
 import * as coalitionsView from './views/coalitions.js';
@@ -70,13 +74,13 @@ function navigate(hash) {
   else location.hash = hash;
 }
 
-function render(force) {
+function render(force, { keepFocus = false } = {}) {
   if (!app.known) return; // still waiting for the connection to tell us who we are
   const hash = currentHash();
   const found = match(hash);
   if (found && found.route.auth && !app.session) {
     app.afterSignIn = hash;
-    renderView(signinView, [], 'signin');
+    renderView(signinView, [], 'signin', keepFocus);
     return;
   }
   if (found && found.route.signin && app.session) {
@@ -85,13 +89,15 @@ function render(force) {
   }
   const key = hash + '|' + (app.session ? app.session.member.id : '');
   if (!force && key === lastRouteKey) return;
-  if (found) renderView(found.route.view, found.params, key);
-  else renderView({ render: notFound }, [], key);
+  if (found) renderView(found.route.view, found.params, key, keepFocus);
+  else renderView({ render: notFound }, [], key, keepFocus);
 }
 
-function renderView(view, params, key) {
+function renderView(view, params, key, keepFocus) {
   const main = document.getElementById('main');
-  const moveFocus = lastRouteKey !== null; // keep the browser's focus on first load
+  // Keep the browser's focus on first load, and on the language switch when
+  // the same page is drawn again in another language.
+  const moveFocus = lastRouteKey !== null && !keepFocus;
   if (current && current.destroy) current.destroy();
   current = null;
   lastRouteKey = key;
@@ -281,7 +287,10 @@ function renderUserBar() {
   }
 }
 
+let connState = 'connecting';
+
 function renderConnState(state) {
+  connState = state;
   const status = document.getElementById('conn-status');
   const text = document.getElementById('conn-text');
   const retry = document.getElementById('conn-retry');
@@ -301,8 +310,71 @@ function announce(message) {
   }, 50);
 }
 
+// --- language -----------------------------------------------------------------
+
+const LOCALE_KEY = 'roundtable.locale';
+
+function savedLocale() {
+  try {
+    const tag = localStorage.getItem(LOCALE_KEY);
+    return LOCALES.some((l) => l.tag === tag) ? tag : null;
+  } catch (e) {
+    return null; // storage may be off
+  }
+}
+
+function browserLocale() {
+  const tags = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+  return pickLocale(tags);
+}
+
+// English / Español in the header, each named in its own language; the one
+// in use is pressed.
+function buildLangSwitch() {
+  const group = h('div', { class: 'lang-switch', id: 'lang-switch', role: 'group' },
+    ...LOCALES.map((l) => h('button', {
+      type: 'button', class: 'lang-option', lang: l.tag, 'data-locale': l.tag, id: 'lang-' + l.tag,
+    }, l.name)));
+  group.addEventListener('click', (ev) => {
+    const button = ev.target.closest('button[data-locale]');
+    if (button) chooseLocale(button.dataset.locale);
+  });
+  // Before the connection status: brand on the left, language and status on the right.
+  const conn = document.getElementById('conn');
+  conn.parentNode.insertBefore(group, conn);
+}
+
+function renderLangSwitch() {
+  const group = document.getElementById('lang-switch');
+  if (!group) return;
+  group.setAttribute('aria-label', t('app.language'));
+  for (const button of group.querySelectorAll('button[data-locale]')) {
+    button.setAttribute('aria-pressed', String(button.dataset.locale === getLocale()));
+  }
+}
+
+function applyLocale() {
+  staticStrings();
+  renderLangSwitch();
+  renderUserBar();
+  renderConnState(connState);
+  render(true, { keepFocus: true });
+}
+
+function chooseLocale(tag, { remember = true } = {}) {
+  if (!LOCALES.some((l) => l.tag === tag)) return;
+  if (remember) {
+    try {
+      localStorage.setItem(LOCALE_KEY, tag);
+    } catch (e) { /* still switch for this page */ }
+  }
+  if (tag === getLocale()) return;
+  setLocale(tag);
+  applyLocale();
+  announce(t('app.language_changed'));
+}
+
 function staticStrings() {
-  setLocale('en');
   document.getElementById('skip-link').textContent = t('app.skip');
   document.getElementById('brand-name').textContent = t('app.name');
   document.getElementById('user-bar').setAttribute('aria-label', t('app.nav_label'));
@@ -315,7 +387,14 @@ function staticStrings() {
 }
 
 function boot() {
+  setLocale(savedLocale() || browserLocale());
+  buildLangSwitch();
   staticStrings();
+  renderLangSwitch();
+  // Another tab of this browser chose a language: follow it.
+  window.addEventListener('storage', (ev) => {
+    if (ev.key === LOCALE_KEY && ev.newValue) chooseLocale(ev.newValue, { remember: false });
+  });
   document.getElementById('skip-link').addEventListener('click', (ev) => {
     ev.preventDefault(); // the hash belongs to the router
     const main = document.getElementById('main');

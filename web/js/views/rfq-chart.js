@@ -97,3 +97,12 @@ export const chartStrings = {
   'rfq.chart_high': 'highest score',
   'rfq.chart_legend': 'Respondents',
 };
+
+export const chartStringsEs = {
+  'rfq.chart_title': 'Las organizaciones en cada criterio',
+  'rfq.chart_desc': 'Para cada criterio, la puntuación promedio de cada organización en una línea que va de la puntuación más baja (izquierda) a la más alta (derecha).',
+  'rfq.chart_point': '{org}, {criterion}: promedio {mean} de {max}',
+  'rfq.chart_low': 'puntuación más baja',
+  'rfq.chart_high': 'puntuación más alta',
+  'rfq.chart_legend': 'Organizaciones que responden',
+};

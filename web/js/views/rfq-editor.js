@@ -178,3 +178,24 @@ export const editorStrings = {
   'rfq.ed_need_both': 'An RFQ needs at least one question and one criterion.',
 };
 
+export const editorStringsEs = {
+  'rfq.ed_title': 'Título',
+  'rfq.ed_body': 'Introducción (Markdown)',
+  'rfq.ed_body_hint': 'Qué hará el Hub y cómo responder. Es lo primero que leen quienes responden.',
+  'rfq.ed_closes': 'Las respuestas cierran (en su hora local)',
+  'rfq.ed_section': 'Sección',
+  'rfq.ed_question_text': 'Pregunta',
+  'rfq.ed_question_n': 'Pregunta {n}',
+  'rfq.ed_criterion_n': 'Criterio {n}',
+  'rfq.ed_criterion_name': 'Nombre',
+  'rfq.ed_criterion_desc': 'Qué significa',
+  'rfq.ed_weight': 'Peso',
+  'rfq.ed_max': 'Puntuación más alta',
+  'rfq.ed_criteria_hint': 'Cada criterio se puntúa de 1 a su puntuación más alta; su peso indica cuánto cuenta en el total.',
+  'rfq.ed_add_question': 'Agregar una pregunta',
+  'rfq.ed_add_criterion': 'Agregar un criterio',
+  'rfq.ed_remove': 'Quitar',
+  'rfq.ed_cancel': 'Cancelar',
+  'rfq.ed_need_both': 'Una solicitud necesita al menos una pregunta y un criterio.',
+};
+

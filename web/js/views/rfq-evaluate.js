@@ -7,7 +7,7 @@
 
 import { h, clear, append, newKey } from '../dom.js';
 import { t, errorText } from '../i18n.js';
-import { respondentsChart, chartStrings } from './rfq-chart.js';
+import { respondentsChart, chartStrings, chartStringsEs } from './rfq-chart.js';
 
 function richText(html) {
   const div = h('div', { class: 'md' });
@@ -411,4 +411,56 @@ export const evaluateStrings = {
   'rfq.selected_done': 'The selection is recorded.',
   'rfq.sbs_question': 'Compare the answers to one question',
   'rfq.sbs_choose': 'Choose a question…',
+};
+
+export const evaluateStringsEs = {
+  ...chartStringsEs,
+  'rfq.group.design_team': 'equipo de diseño',
+  'rfq.group.funder': 'financiadores',
+  'rfq.group.provider': 'proveedores de cuidado',
+  'rfq.eval_intro': 'Usted evalúa por el grupo de {group}. Puntúe a cada organización en todos los criterios; verá las puntuaciones de los demás para una organización cuando la haya puntuado en todos los criterios.',
+  'rfq.recused': 'Usted declaró un conflicto de intereses y se abstiene de evaluar a esta organización: {reason}',
+  'rfq.read_answers': { one: 'Leer sus respuestas ({count} respondida)', other: 'Leer sus respuestas ({count} respondidas)' },
+  'rfq.your_scores': 'Sus puntuaciones',
+  'rfq.weight_max': '(peso {weight}, de 1 a {max})',
+  'rfq.score_of': 'Puntuación, de 1 a {max}',
+  'rfq.comment': 'Comentario (opcional)',
+  'rfq.save_scores': 'Guardar las puntuaciones',
+  'rfq.scored_n': 'Puntuó {n} de {count} criterios.',
+  'rfq.scores_saved': 'Puntuaciones guardadas: {n} de {count} criterios.',
+  'rfq.score_range': '{name}: la puntuación es un número entero de 1 a {max}.',
+  'rfq.coi_title': 'Declarar un conflicto de intereses',
+  'rfq.coi_hint': 'Si tiene un vínculo con esta organización (un contrato, un familiar, un puesto en su junta directiva), declárelo: no la puntuará y se quitará cualquier puntuación que le haya dado.',
+  'rfq.coi_reason': '¿Cuál es el conflicto?',
+  'rfq.coi_declare': 'Declarar y abstenerme',
+  'rfq.coi_done': 'Usted se abstiene de evaluar a {org}.',
+  'rfq.results_options': 'Cómo contar',
+  'rfq.results_not_yours': 'Solo las personas convocantes y los evaluadores asignados ven las puntuaciones.',
+  'rfq.balance_groups': 'Cada grupo de interés pesa lo mismo',
+  'rfq.balance_hint': 'Así, ocho miembros del equipo de diseño no pueden opacar a dos proveedores de cuidado.',
+  'rfq.normalize': 'Compensar a evaluadores estrictos y generosos',
+  'rfq.normalize_hint': 'Las puntuaciones de cada evaluador se convierten en puntuaciones z antes de promediarlas.',
+  'rfq.evaluators_done': '{done} de {count} evaluadores ya puntuaron todo.',
+  'rfq.results_caption': 'Resultados por organización',
+  'rfq.rank': 'Lugar',
+  'rfq.rank_tie': '{rank} (empate)',
+  'rfq.organization': 'Organización',
+  'rfq.total': 'Total ponderado',
+  'rfq.chosen': '(seleccionada)',
+  'rfq.hidden_until_scored': 'cuando la puntúe',
+  'rfq.hidden_note': 'Verá las cifras de una organización cuando la haya puntuado en todos los criterios.',
+  'rfq.sd_n': '± {sd} (n={n})',
+  'rfq.results_legend': 'Cada celda: la puntuación promedio, ± su desviación estándar, y cuántos evaluadores puntuaron.',
+  'rfq.disagreements': 'Donde más difieren los evaluadores',
+  'rfq.disagreement': '{org}, {criterion}: desviación estándar de {sd} entre {n} evaluadores',
+  'rfq.export_csv': 'Descargar todas las puntuaciones en CSV',
+  'rfq.select_title': 'Seleccionar el Hub',
+  'rfq.select_which': 'Organizaciones seleccionadas',
+  'rfq.select_hint': 'Se puede elegir más de un Hub (por ejemplo, uno para la parte administrativa y otro para la pedagógica).',
+  'rfq.select_note': 'Nota sobre la decisión (opcional)',
+  'rfq.select_submit': 'Registrar la selección',
+  'rfq.select_none': 'Elija al menos una organización.',
+  'rfq.selected_done': 'La selección quedó registrada.',
+  'rfq.sbs_question': 'Comparar las respuestas a una pregunta',
+  'rfq.sbs_choose': 'Elija una pregunta…',
 };
