@@ -371,6 +371,13 @@ static int insert_message(struct req *r, int64_t thread_id, const char *body, in
 		sodium_memzero(key, sizeof key);
 		err = store_message_set_tag(db, id, tag);
 	}
+	/* Who writes has read the thread up to there (and the unread count then
+	 * never has to step over the writer's own messages). Not for an
+	 * anonymous message: a marker set at its id would name its author. */
+	if (!err && !anonymous) {
+		int moved;
+		err = store_thread_mark_read(db, thread_id, r->member_id, id, &moved);
+	}
 	if (!err)
 		err = store_message_json(db, id, msg);
 	if (err)
