@@ -73,6 +73,7 @@ run: deps
 
 test: test-deps
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined all units
+	@$(MAKE) --no-print-directory fuzz-build
 	@sh tests/run.sh build/san
 
 bench: deps
@@ -84,3 +85,29 @@ clean:
 
 .PHONY: all units deps test-deps run test bench clean
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# Fuzzing (tests/fuzz/README.md): libFuzzer targets built with clang into
+# build/fuzz/. `make fuzz` runs each for FUZZ_SECONDS (default 300),
+# `make fuzz-smoke` for 20 seconds (CI); any crash fails the run.
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := dispatch render merge
+FUZZ_BUILD   := build/fuzz
+FUZZ_SAN     := fuzzer-no-link,address,undefined
+
+# Runs in a sub-make with CC=clang BUILD=$(FUZZ_BUILD)/obj SANITIZE=$(FUZZ_SAN).
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/safe_html.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD)/obj SANITIZE=$(FUZZ_SAN) \
+		$(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_BUILD) 20 $(FUZZ_TARGETS)
+
+.PHONY: fuzz-build fuzz fuzz-smoke

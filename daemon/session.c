@@ -101,13 +101,15 @@ void session_send(struct session *s, struct frame *f)
 		metrics_drop();
 		rt_log(LOG_WARN, "cut off a client at %s that stopped reading (%zu frames waiting)", s->peer, s->q_len);
 		queue_clear(s);
-		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		if (s->wsi) /* NULL: a session with no connection (fuzzing) */
+			lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 		return;
 	}
 	s->q[(s->q_head + s->q_len) % s->q_cap] = frame_ref(f);
 	s->q_len++;
 	s->q_bytes += f->len;
-	lws_callback_on_writable(s->wsi);
+	if (s->wsi)
+		lws_callback_on_writable(s->wsi);
 }
 
 void session_send_json(struct session *s, json_t *obj)

@@ -301,7 +301,8 @@ int gitstore_merge3(const char *ancestor, size_t alen, const char *ours, size_t 
 		git_merge_file_result_free(&res);
 		return RT_EINTERNAL;
 	}
-	memcpy(*out, res.ptr, res.len);
+	if (res.len) /* an empty result has no buffer (ptr NULL) */
+		memcpy(*out, res.ptr, res.len);
 	(*out)[res.len] = '\0';
 	if (out_len)
 		*out_len = res.len;

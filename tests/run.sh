@@ -36,6 +36,26 @@ for t in "$BUILD"/tests/test_*; do
 	count "$LOG/$name.log" 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p'
 done
 
+# The fuzz targets replay their seed corpus and every crash ever found
+# (deterministic: no fuzzing here; `make fuzz` fuzzes).
+if ls build/fuzz/fuzz_* > /dev/null 2>&1; then
+	echo "== fuzz regressions and seeds (build/fuzz)"
+	for bin in build/fuzz/fuzz_*; do
+		case "$bin" in *.log|*.reg) continue ;; esac
+		[ -x "$bin" ] || continue
+		t=${bin##*/fuzz_}
+		inputs=$(ls -d "tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t" 2>/dev/null)
+		if ASAN_OPTIONS=detect_leaks=1 "$bin" -runs=0 $inputs > "$LOG/fuzz_$t.log" 2>&1; then
+			echo "  ok    fuzz_$t"
+			pass=$((pass + 1))
+		else
+			echo "  FAIL  fuzz_$t"
+			grep -E "ERROR|SUMMARY" "$LOG/fuzz_$t.log" | head -n 10 | sed 's/^/        /'
+			fail=$((fail + 1))
+		fi
+	done
+fi
+
 run_node() { # suite name, files...
 	suite=$1
 	shift
