@@ -123,7 +123,7 @@ int events_subscribe(struct session *s, int64_t coalition_id, unsigned roles, in
 			sub->catching_up = 1;
 			sub->replay_after = since;
 		}
-		return replay_batch(s, sub);
+		return sub->catching_up ? replay_batch(s, sub) : 0;
 	}
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;

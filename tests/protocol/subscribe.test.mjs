@@ -367,3 +367,19 @@ test('a long absence (over 5,000 missed events) still replays every one of them'
     `after ${N} missed events, ${missing.length} were never replayed (first missing seq ${missing[0]}, last ${missing[missing.length - 1]}) and the reply gave no way to ask for them`);
   c.close();
 });
+
+test('subscribing again with since = the latest seq replays nothing twice', async () => {
+  const c = await miaConnection();
+  const first = await c.call('coalition.subscribe', { coalition: 'subs', since: 0 });
+  await collectUntilSeq(c, 'subs', first.seq);
+  const count = c.events.length;
+  const again = await c.call('coalition.subscribe', { coalition: 'subs', since: first.seq });
+  assert.equal(again.seq, first.seq);
+  await sleep(400);
+  assert.equal(c.events.length, count, `no event came twice: ${JSON.stringify(c.events.slice(count).map(strip))}`);
+  // and live events still arrive, once
+  await co.admin.call('member.set_roles', { coalition: 'subs', member: co.members.noah.id, roles: ['design_team'] });
+  const live = await collectUntilSeq(c, 'subs', first.seq + 1, { from: count });
+  assert.equal(live.length, 1, JSON.stringify(live.map(strip)));
+  c.close();
+});
