@@ -15,11 +15,12 @@
 // Kept live by the rfq.*, response.submitted, respondent.invited,
 // clarification.*, evaluator.assigned, coi.declared and score.submitted events.
 
-import { h, clear, append, newKey } from '../dom.js';
+import { h, clear, append } from '../dom.js';
 import { t, errorText, formatDate, roleLabel } from '../i18n.js';
 import { rfqEditor, editorStrings, editorStringsEs } from './rfq-editor.js';
 import { evaluatorPanel, resultsPanel, sideBySide, evaluateStrings, evaluateStringsEs } from './rfq-evaluate.js';
 import { render as renderRespond, respondStrings, respondStringsEs } from './respond.js';
+import { keyedAction } from './common.js';
 
 if (!document.querySelector('link[data-area="rfq"]')) {
   document.head.append(h('link', { rel: 'stylesheet', href: '/css/rfq.css', dataset: { area: 'rfq' } }));
@@ -264,22 +265,16 @@ function renderOne(app, slug, idText) {
   }
 
   function lifecycleButton(label, op, idb, confirmText) {
-    let key = newKey();
     const error = h('p', { class: 'error', role: 'alert', hidden: true });
+    const act = keyedAction(error);
     const button = h('button', { type: 'button', class: 'primary', id: idb }, label);
     button.addEventListener('click', async () => {
-      error.hidden = true;
       button.disabled = true;
-      try {
-        await conn.request(op, { rfq: id }, { key });
-        key = newKey();
+      if ((await act((key) => conn.request(op, { rfq: id }, { key }))).ok) {
         app.announce(confirmText);
         await refresh();
         focusActions();
-      } catch (e) {
-        if (e.code !== 'offline') key = newKey();
-        error.textContent = errorText(e);
-        error.hidden = false;
+      } else {
         button.disabled = false;
       }
     });
@@ -340,7 +335,6 @@ function renderOne(app, slug, idText) {
   }
 
   function addendumForm() {
-    let key = newKey();
     const text = h('textarea', { id: 'rfq-add-text', rows: '3', required: true });
     const qSection = h('input', { type: 'text', id: 'rfq-add-section', maxlength: '200' });
     const qText = h('textarea', { id: 'rfq-add-question', rows: '2' });
@@ -352,22 +346,17 @@ function renderOne(app, slug, idText) {
       h('div', { class: 'field' }, h('label', { for: 'rfq-add-question' }, t('rfq.addendum_question')), qText),
       error,
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary' }, t('rfq.addendum_publish'))));
+    const act = keyedAction(error);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       error.hidden = true;
       if (!form.reportValidity()) return;
       const args = { rfq: id, text: text.value };
       if (qText.value.trim()) args.questions = [{ section: qSection.value.trim() || t('rfq.addendum_default_section'), text: qText.value.trim() }];
-      try {
-        await conn.request('rfq.addendum', args, { key });
-        key = newKey();
+      if ((await act((key) => conn.request('rfq.addendum', args, { key }))).ok) {
         form.reset();
         app.announce(t('rfq.addendum_done'));
         refresh();
-      } catch (e) {
-        if (e.code !== 'offline') key = newKey();
-        error.textContent = errorText(e);
-        error.hidden = false;
       }
     });
     return h('details', { class: 'rfq-addendum' }, h('summary', null, t('rfq.addendum_title')), form);
@@ -442,7 +431,6 @@ function renderOne(app, slug, idText) {
   }
 
   function makeInviteForm() {
-    let key = newKey();
     const org = h('input', { type: 'text', id: 'rfq-inv-org', required: true, maxlength: '200', autocomplete: 'off' });
     const email = h('input', { type: 'email', id: 'rfq-inv-email', required: true, maxlength: '254', autocomplete: 'off' });
     const error = h('p', { class: 'error', role: 'alert', hidden: true });
@@ -454,22 +442,18 @@ function renderOne(app, slug, idText) {
       h('div', { class: 'field' }, h('label', { for: 'rfq-inv-email' }, t('rfq.invite_email')), email),
       error,
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary' }, t('rfq.invite_submit'))));
+    const act = keyedAction(error);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       error.hidden = true;
       result.hidden = true;
       if (!form.reportValidity()) return;
       const who = org.value.trim();
-      try {
-        const reply = await conn.request('respondent.invite', { rfq: id, organization: who, email: email.value.trim() }, { key });
-        key = newKey();
+      const done = await act((key) => conn.request('respondent.invite', { rfq: id, organization: who, email: email.value.trim() }, { key }));
+      if (done.ok) {
         form.reset();
-        showLink(who, reply.respondent_token);
+        showLink(who, done.reply.respondent_token);
         refresh();
-      } catch (e) {
-        if (e.code !== 'offline') key = newKey();
-        error.textContent = errorText(e);
-        error.hidden = false;
       }
     });
     function showLink(who, token) {
@@ -524,7 +508,6 @@ function renderOne(app, slug, idText) {
   }
 
   function clarForm(c) {
-    let key = newKey();
     const fid = 'rfq-clar-' + c.id;
     const text = h('textarea', { id: fid, rows: '3', required: true });
     const error = h('p', { class: 'error', role: 'alert', hidden: true });
@@ -533,19 +516,15 @@ function renderOne(app, slug, idText) {
         h('p', { class: 'hint' }, t('rfq.clar_answer_hint')), text),
       error,
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary' }, t('rfq.clar_publish'))));
+    const act = keyedAction(error);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       error.hidden = true;
       if (!form.reportValidity()) return;
-      try {
-        await conn.request('clarification.answer', { rfq: id, clarification: c.id, text: text.value }, { key });
+      if ((await act((key) => conn.request('clarification.answer', { rfq: id, clarification: c.id, text: text.value }, { key }))).ok) {
         clarForms.delete(c.id);
         app.announce(t('rfq.clar_done'));
         refresh();
-      } catch (e) {
-        if (e.code !== 'offline') key = newKey();
-        error.textContent = errorText(e);
-        error.hidden = false;
       }
     });
     return form;
@@ -575,7 +554,6 @@ function renderOne(app, slug, idText) {
   }
 
   function makeAssignForm() {
-    let key = newKey();
     const member = h('select', { id: 'rfq-ev-member', required: true },
       h('option', { value: '' }, t('rfq.ev_choose')),
       info.members.slice().sort((a, b) => a.name.localeCompare(b.name)).map((m) =>
@@ -590,22 +568,17 @@ function renderOne(app, slug, idText) {
       h('div', { class: 'field' }, h('label', { for: 'rfq-ev-group' }, t('rfq.ev_group')), group),
       error,
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary' }, t('rfq.ev_assign'))));
+    const act = keyedAction(error);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       error.hidden = true;
       if (!form.reportValidity()) return;
       const args = { rfq: id, member: Number(member.value) };
       if (group.value) args.group = group.value;
-      try {
-        await conn.request('evaluator.assign', args, { key });
-        key = newKey();
+      if ((await act((key) => conn.request('evaluator.assign', args, { key }))).ok) {
         form.reset();
         app.announce(t('rfq.ev_done'));
         refresh();
-      } catch (e) {
-        if (e.code !== 'offline') key = newKey();
-        error.textContent = errorText(e);
-        error.hidden = false;
       }
     });
     return form;
