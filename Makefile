@@ -11,9 +11,12 @@ SANITIZE  ?=
 ifeq ($(SANITIZE),)
 BUILD     ?= build
 SANFLAGS  :=
+TESTDEFS  :=
 else
 BUILD     ?= build/san
 SANFLAGS  := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+# test builds can kill themselves at named points (CRASH_AT, see daemon/rt.h)
+TESTDEFS  := -DRT_CRASH_POINTS
 endif
 
 VERSION   := 0.1.0
@@ -22,7 +25,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Werror \
-             -Idaemon -Istorage -I$(BUILD)/gen $(PKG_CFLAGS) $(SANFLAGS) -MMD -MP \
+             -Idaemon -Istorage -I$(BUILD)/gen $(PKG_CFLAGS) $(SANFLAGS) $(TESTDEFS) -MMD -MP \
              -DRT_VERSION='"$(VERSION)"' -DRT_WEB_DIR='"$(CURDIR)/web"'
 LDFLAGS   += $(SANFLAGS)
 LDLIBS    += $(PKG_LIBS) -lpthread
@@ -111,3 +114,14 @@ fuzz-smoke: fuzz-build
 	@sh tests/fuzz/run.sh $(FUZZ_BUILD) 20 $(FUZZ_TARGETS)
 
 .PHONY: fuzz-build fuzz fuzz-smoke
+
+# The long forms of the reliability tests (docs/security.md): the crash test
+# with 240 kills and the hostile-load test at length (RT_TORTURE=1), then
+# `make fuzz`. `make test` runs their short forms.
+TORTURE_TESTS := $(wildcard tests/protocol/crash.test.mjs tests/protocol/hostile.test.mjs)
+torture: test-deps
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined all
+	RT_TORTURE=1 RT_BIN=$(CURDIR)/build/san/roundtable node --test $(TORTURE_TESTS)
+	@$(MAKE) --no-print-directory fuzz
+
+.PHONY: torture

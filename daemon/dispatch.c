@@ -13,6 +13,8 @@
 #include "store_events.h"
 #include "store_members.h"
 
+#include <libwebsockets.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,18 +187,15 @@ static void req_free(struct req *r)
 	free(r);
 }
 
-/* Checks and runs a request up to its handler's return, inside one
- * transaction (opened here unless the op runs its own). Returns RT_PENDING
- * when a background job now owns r, otherwise r->err holds the outcome. */
-static int run(struct req *r, const char *opname, const char *key)
+/* The checks that need no database: the op exists, sign-in, arguments,
+ * administrator, the key. Sets r->def; returns RT_OK or r->err. */
+static int precheck(struct req *r, const char *opname, const char *key)
 {
-	struct db *db = r->srv->db;
 	const struct op *op;
-	char *stored = NULL;
-	int err;
 
 	if (!(op = dispatch_find(opname)))
 		return req_fail(r, RT_EBADREQ, "op", "unknown op '%.64s'", opname);
+	r->def = op;
 	r->op = op->name;
 	r->write = (op->flags & OP_WRITE) != 0;
 	if ((op->flags & OP_AUTH) && !r->member_id)
@@ -208,18 +207,29 @@ static int run(struct req *r, const char *opname, const char *key)
 	if (key && r->write && r->member_id) {
 		if (strlen(key) > KEY_MAX || !*key)
 			return req_fail(r, RT_EBADREQ, "key", "key must be 1 to %d bytes", KEY_MAX);
-		r->key = strdup(key);
+		if (!(r->key = strdup(key)))
+			return req_fail(r, RT_EINTERNAL, NULL, "out of memory");
 	}
+	return RT_OK;
+}
+
+/* Runs a prechecked request inside the open transaction (ops flagged
+ * OP_NOTXN run their own): the key's first reply if this is a retry, else
+ * membership and the handler. Returns RT_PENDING when a background job now
+ * owns r, otherwise r->err holds the outcome. */
+static int execute(struct req *r)
+{
+	struct db *db = r->srv->db;
+	const struct op *op = r->def;
+	char *stored = NULL;
+	int err;
+
 	if (op->flags & OP_NOTXN) {
 		err = op->fn(r);
 		if (err != RT_PENDING)
 			r->err = err;
 		return err;
 	}
-	if (db_begin(db, r->write) != RT_OK)
-		return req_fail(r, RT_EINTERNAL, NULL, "the database is unavailable");
-	r->in_txn = 1;
-	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	if (r->key) {
 		char first_op[64] = "";
 		if (store_idem_get(db, r->member_id, r->key, &stored, first_op, sizeof first_op) != RT_OK)
@@ -248,6 +258,19 @@ static int run(struct req *r, const char *opname, const char *key)
 	return r->err = op->fn(r);
 }
 
+/* Records a successful request's first reply under its key, in the open
+ * transaction, so that a retry gets it again. */
+static void remember_reply(struct req *r)
+{
+	char *text;
+	if (r->err != RT_OK || !r->key)
+		return;
+	text = json_dumps(r->data ? r->data : json_object(), JSON_COMPACT);
+	if (!text || store_idem_put(r->srv->db, r->member_id, r->key, r->op, text) != RT_OK)
+		req_fail(r, RT_EINTERNAL, NULL, "could not record the key");
+	free(text);
+}
+
 static struct req *req_new(struct server *srv, struct session *s, json_t *id, json_t *args)
 {
 	struct req *r = calloc(1, sizeof *r);
@@ -261,20 +284,22 @@ static struct req *req_new(struct server *srv, struct session *s, json_t *id, js
 	return r;
 }
 
-/* Commits or rolls back the request's transaction by its outcome. */
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Ends a request that ran alone in its own transaction (async work,
+ * dispatch_call, dispatch_system): commits or rolls back by its outcome. */
 static void settle(struct req *r)
 {
 	struct db *db = r->srv->db;
-	struct timespec t1;
 	metrics_request(r->op, r->err);
 	if (!r->in_txn)
 		return;
-	if (r->err == RT_OK && r->key) {
-		char *text = json_dumps(r->data ? r->data : json_object(), JSON_COMPACT);
-		if (!text || store_idem_put(db, r->member_id, r->key, r->op, text) != RT_OK)
-			req_fail(r, RT_EINTERNAL, NULL, "could not record the key");
-		free(text);
-	}
+	remember_reply(r);
 	if (r->err == RT_OK && !r->replayed && r->write) {
 		if (db_commit(db) != RT_OK)
 			req_fail(r, RT_EINTERNAL, NULL, "the change could not be saved");
@@ -282,10 +307,45 @@ static void settle(struct req *r)
 		db_rollback(db);
 	}
 	r->in_txn = 0;
-	if (r->t0.tv_sec) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		metrics_txn_seconds((double)(t1.tv_sec - r->t0.tv_sec) + (t1.tv_nsec - r->t0.tv_nsec) / 1e9);
+	if (r->t0.tv_sec)
+		metrics_txn_seconds(seconds_since(&r->t0));
+}
+
+/* The half after the commit: the reply, signing in or out, the events.
+ * Following a coalition is left to follow(), which must come after every
+ * event of the same commit is out: its replay reads them from the database,
+ * so they must not also reach it live. */
+static void respond(struct req *r)
+{
+	struct session *s = r->sess;
+	struct db *db = r->srv->db;
+
+	if (r->err != RT_OK) {
+		if (!s->closed)
+			session_reply_err(s, r->id, r->err, r->msg, r->field, r->err_data);
+		r->err_data = NULL;
+		return;
 	}
+	if (!s->closed) {
+		session_reply_ok(s, r->id, r->data);
+		r->data = NULL;
+		if (r->sign_in)
+			session_sign_in(s, r->sign_in > 0 ? r->sign_in_member : 0,
+			                r->sign_in > 0 ? store_member_is_admin(db, r->sign_in_member) : 0,
+			                r->sign_in > 0 ? r->sign_in_token : NULL);
+	}
+	for (struct pending_event *ev = r->events; ev; ev = ev->next)
+		events_publish(ev);
+	if (r->sign_in < 0 && r->sign_in_member)
+		server_end_session(r->srv, r->sign_in_token);
+}
+
+/* Subscribes the connection if the request asked to; frees r. */
+static void follow(struct req *r)
+{
+	if (r->err == RT_OK && r->subscribe_coalition && !r->sess->closed)
+		events_subscribe(r->sess, r->subscribe_coalition, r->roles, r->subscribe_since);
+	req_free(r);
 }
 
 /* Ends a request without a connection: settle, fan out, hand back data. */
@@ -308,6 +368,21 @@ static int finish_detached(struct req *r, json_t **data, char msg[256])
 	return err;
 }
 
+/* Runs a request alone in its own transaction, for callers without a
+ * connection. Returns like execute. */
+static int run_alone(struct req *r, const char *opname)
+{
+	if (precheck(r, opname, NULL) != RT_OK)
+		return r->err;
+	if (!(r->def->flags & OP_NOTXN)) {
+		if (db_begin(r->srv->db, r->write) != RT_OK)
+			return req_fail(r, RT_EINTERNAL, NULL, "the database is unavailable");
+		r->in_txn = 1;
+		clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	}
+	return execute(r);
+}
+
 int dispatch_call(struct server *srv, int64_t member_id, const char *op, json_t *args,
                   json_t **data, char msg[256])
 {
@@ -318,7 +393,7 @@ int dispatch_call(struct server *srv, int64_t member_id, const char *op, json_t 
 		return RT_EINTERNAL;
 	r->member_id = member_id;
 	r->is_admin = member_id ? store_member_is_admin(srv->db, member_id) : 0;
-	if (run(r, op, NULL) == RT_PENDING)
+	if (run_alone(r, op) == RT_PENDING)
 		return RT_EINTERNAL; /* async ops (sign-in) are not callable this way */
 	return finish_detached(r, data, msg);
 }
@@ -342,48 +417,132 @@ int dispatch_system(struct server *srv, op_handler fn, json_t *args, json_t **da
 	return finish_detached(r, data, NULL);
 }
 
+void dispatch_finish(struct req *r)
+{
+	settle(r);
+	respond(r);
+	follow(r);
+}
+
+/* The group-commit queue: requests received since the last flush, in order. */
+#define BATCH_MAX 1024 /* flush at once past this many */
+
+static struct {
+	struct req *head, **tail;
+	size_t n;
+	struct server *srv;
+	int scheduled;
+	lws_sorted_usec_list_t sul;
+} batch = { .tail = &batch.head };
+
+/* Runs one request of the batch in its savepoint; returns 1 if it left a
+ * change to commit. */
+static int batch_one(struct db *db, struct req *r)
+{
+	int keep;
+
+	if (r->err)
+		return 0;
+	if (db_savepoint(db) != RT_OK) {
+		req_fail(r, RT_EINTERNAL, NULL, "the database is unavailable");
+		return 0;
+	}
+	if (execute(r) == RT_PENDING)
+		r->pending = 1;
+	else
+		remember_reply(r);
+	keep = r->err == RT_OK && !r->replayed && (r->write || r->pending);
+	if (db_savepoint_end(db, keep) != RT_OK) {
+		req_fail(r, RT_EINTERNAL, NULL, "the change could not be saved");
+		keep = 0;
+	}
+	if (!keep) { /* nothing of a failed request leaves: not its events either */
+		events_free_pending(r->events);
+		r->events = NULL;
+		r->events_tail = &r->events;
+	}
+	RT_CRASH_POINT("batch.request");
+	return keep;
+}
+
+void dispatch_flush(struct server *srv)
+{
+	struct db *db = srv->db;
+	struct req *list = batch.head, *r, *next;
+	struct timespec t0;
+	int writes = 0, changed = 0, open;
+
+	batch.head = NULL;
+	batch.tail = &batch.head;
+	batch.n = 0;
+	batch.scheduled = 0;
+	if (!list)
+		return;
+	for (r = list; r; r = r->next)
+		writes |= r->write && !r->err;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	open = db_begin(db, writes) == RT_OK;
+	for (r = list; r; r = r->next) {
+		if (!open && !r->err)
+			req_fail(r, RT_EINTERNAL, NULL, "the database is unavailable");
+		else
+			changed |= batch_one(db, r);
+	}
+	if (open) {
+		RT_CRASH_POINT("batch.commit");
+		if (!changed) {
+			db_rollback(db);
+		} else if (db_commit(db) != RT_OK) {
+			for (r = list; r; r = r->next)
+				if (!r->err && !r->pending) {
+					req_fail(r, RT_EINTERNAL, NULL, "the change could not be saved");
+					events_free_pending(r->events);
+					r->events = NULL;
+				}
+		}
+		RT_CRASH_POINT("batch.committed");
+		metrics_txn_seconds(seconds_since(&t0));
+	}
+	for (r = list; r; r = r->next)
+		if (!r->pending) { /* a pending request's job replies when done */
+			metrics_request(r->op, r->err);
+			respond(r);
+		}
+	for (r = list; r; r = next) {
+		next = r->next;
+		if (!r->pending)
+			follow(r);
+	}
+}
+
+static void on_flush(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	dispatch_flush(batch.srv);
+}
+
 void dispatch_request(struct session *s, json_t *id, const char *opname, json_t *args, const char *key)
 {
-	struct req *r = req_new(s->srv, s, id, args);
+	struct server *srv = s->srv;
+	struct req *r = req_new(srv, s, id, args);
 	if (!r) {
 		session_reply_err(s, id, RT_EINTERNAL, "out of memory", NULL, NULL);
 		return;
 	}
 	r->member_id = s->member_id;
 	r->is_admin = s->is_admin;
-	if (run(r, opname, key) == RT_PENDING)
-		return; /* the background job owns r now and calls dispatch_finish */
-	dispatch_finish(r);
-}
-
-void dispatch_finish(struct req *r)
-{
-	struct session *s = r->sess;
-	struct db *db = r->srv->db;
-
-	settle(r);
-	if (r->err != RT_OK) {
-		if (!s->closed)
-			session_reply_err(s, r->id, r->err, r->msg, r->field, r->err_data);
-		r->err_data = NULL;
-		goto done;
+	precheck(r, opname, key);
+	*batch.tail = r;
+	batch.tail = &r->next;
+	batch.srv = srv;
+	if (++batch.n >= BATCH_MAX || !srv->ctx) {
+		dispatch_flush(srv);
+	} else if (!batch.scheduled) {
+		/* runs at the start of the loop's next turn, after every
+		 * connection made readable by this poll has been read */
+		batch.scheduled = 1;
+		lws_sul_schedule(srv->ctx, 0, &batch.sul, on_flush, 0);
 	}
-	if (!s->closed) {
-		session_reply_ok(s, r->id, r->data);
-		r->data = NULL;
-		if (r->sign_in)
-			session_sign_in(s, r->sign_in > 0 ? r->sign_in_member : 0,
-			                r->sign_in > 0 ? store_member_is_admin(db, r->sign_in_member) : 0,
-			                r->sign_in > 0 ? r->sign_in_token : NULL);
-		if (r->subscribe_coalition)
-			events_subscribe(s, r->subscribe_coalition, r->roles, r->subscribe_since);
-	}
-	for (struct pending_event *ev = r->events; ev; ev = ev->next)
-		events_publish(ev);
-	if (r->sign_in < 0 && r->sign_in_member)
-		server_end_session(r->srv, r->sign_in_token);
-done:
-	req_free(r);
 }
 
 void dispatch_message(struct session *s, const char *text, size_t len)

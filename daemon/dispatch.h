@@ -3,8 +3,15 @@
  * operation with its handler, the checks it needs (signed in, server admin,
  * member of the coalition named by the `coalition` argument, roles, writes)
  * and its arguments' types and lengths. dispatch checks all of that in one
- * place, opens one transaction, runs the handler, and on success commits, then
- * sends the reply and fans out the events the handler appended.
+ * place, runs the handler inside a transaction, and once that transaction is
+ * committed (on disk) sends the reply and fans out the handler's events.
+ *
+ * Group commit: the requests that arrive during one turn of the event loop
+ * are queued, then run in arrival order in ONE transaction, each inside its
+ * own savepoint (a failing request rolls back only its own changes). One
+ * COMMIT, one fsync, then every reply. Nothing is answered, and no event
+ * leaves, before the commit that holds it; no other code ever sees the
+ * transaction open, because it begins and ends within one call.
  */
 #ifndef RT_DISPATCH_H
 #define RT_DISPATCH_H
@@ -66,6 +73,9 @@ struct req {
 	int in_txn;             /* a transaction is open */
 	int replayed;           /* data is a stored first reply */
 	int system;             /* run by the daemon itself (timers), not a member */
+	int pending;            /* a background job owns the request now */
+	const struct op *def;   /* the op, once found */
+	struct req *next;       /* in the group-commit queue */
 	struct timespec t0;     /* when the transaction began (for metrics) */
 
 	/* effects on the connection, applied after a successful commit */
@@ -87,9 +97,13 @@ struct op {
 
 /* Handles one complete text message of a session. */
 void dispatch_message(struct session *s, const char *text, size_t len);
-/* Handles an already parsed request (used by dispatch_message and tests).
- * Steals nothing. */
+/* Queues an already parsed request (used by dispatch_message and tests) for
+ * the next group commit. Steals nothing. Without an event loop (srv->ctx
+ * NULL: tests, fuzzing) the request is run at once. */
 void dispatch_request(struct session *s, json_t *id, const char *op, json_t *args, const char *key);
+/* Runs every queued request now in one transaction, commits, replies. The
+ * event loop calls it once per turn; call it before shutting down. */
+void dispatch_flush(struct server *srv);
 
 /* Fails the request: sets code, message (printf format) and field; returns err. */
 int req_fail(struct req *r, int err, const char *field, const char *fmt, ...)

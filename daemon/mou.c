@@ -340,6 +340,7 @@ static int mou_create(struct req *r)
 		err = req_fail(r, RT_EINTERNAL, NULL, "could not write the MOU to its repository");
 		goto done;
 	}
+	RT_CRASH_POINT("mou.git"); /* committed in git, no row yet */
 	rt_now(now);
 	if ((err = store_mou_set_head(r->srv->db, id, out.commit, now)) ||
 	    (err = store_mou_version_add(r->srv->db, id, out.commit, r->member_id, now))) {
@@ -471,6 +472,7 @@ static int mou_save(struct req *r)
 		                    "mou", view);
 		goto done;
 	}
+	RT_CRASH_POINT("mou.git");
 	rt_now(now);
 	if ((err = store_mou_set_head(r->srv->db, m.id, out.commit, now)) ||
 	    (err = store_mou_version_add(r->srv->db, m.id, out.commit, r->member_id, now))) {

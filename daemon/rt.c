@@ -151,3 +151,36 @@ int rt_text_ok(const char *s)
 			return 0;
 	return 1;
 }
+
+#ifdef RT_CRASH_POINTS
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+void rt_crash_point(const char *site)
+{
+	static unsigned long hits[32];
+	static const char *names[32];
+	static int n_names;
+	const char *spec = getenv("CRASH_AT"), *p;
+	size_t len = strlen(site);
+	int i;
+
+	if (!spec)
+		return;
+	for (i = 0; i < n_names && strcmp(names[i], site) != 0; i++)
+		;
+	if (i == n_names) {
+		if (n_names == 32)
+			return;
+		names[n_names++] = site;
+	}
+	hits[i]++;
+	for (p = spec; (p = strstr(p, site)); p += len) {
+		if ((p == spec || p[-1] == ',') && p[len] == ':' && strtoul(p + len + 1, NULL, 10) == hits[i]) {
+			fprintf(stderr, "roundtable: CRASH_AT %s:%lu reached, killing myself\n", site, hits[i]);
+			raise(SIGKILL);
+		}
+	}
+}
+#endif

@@ -66,4 +66,15 @@ void rt_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* Valid UTF-8 with no control characters other than \t \n \r? */
 int rt_text_ok(const char *s);
 
+/* Crash points, for the crash-safety tests: test builds (-DRT_CRASH_POINTS,
+ * which `make SANITIZE=...` sets) kill themselves with SIGKILL the n-th time
+ * a named site is reached when the environment says CRASH_AT=site:n (several
+ * may be given, separated by commas). Release builds compile them away. */
+#ifdef RT_CRASH_POINTS
+void rt_crash_point(const char *site);
+#define RT_CRASH_POINT(site) rt_crash_point(site)
+#else
+#define RT_CRASH_POINT(site) ((void)0)
+#endif
+
 #endif

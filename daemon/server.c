@@ -620,6 +620,7 @@ int server_run(const struct server_config *cfg)
 	while (!stopping)
 		if (lws_service(server.ctx, 0) < 0)
 			break;
+	dispatch_flush(&server); /* requests read in the last turn */
 	rt_log(LOG_INFO, "shutting down");
 	rc = 0;
 done:

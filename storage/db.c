@@ -185,6 +185,18 @@ void db_rollback(struct db *db)
 	db->in_txn = 0;
 }
 
+int db_savepoint(struct db *db)
+{
+	return db_step_done(db, db_prep(db, "SAVEPOINT req"));
+}
+
+int db_savepoint_end(struct db *db, int keep)
+{
+	int err = keep ? RT_OK : db_step_done(db, db_prep(db, "ROLLBACK TO req"));
+	int err2 = db_step_done(db, db_prep(db, "RELEASE req"));
+	return err ? err : err2;
+}
+
 int db_step_done(struct db *db, sqlite3_stmt *st)
 {
 	int rc;

@@ -34,6 +34,11 @@ sqlite3_stmt *db_prep(struct db *db, const char *sql);
 int db_begin(struct db *db, int write);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* Savepoints inside an open transaction, one level deep: one request of a
+ * group commit. db_savepoint_end releases it, first rolling its changes
+ * back if keep is 0. Return RT_OK or RT_EINTERNAL. */
+int db_savepoint(struct db *db);
+int db_savepoint_end(struct db *db, int keep);
 /* Runs SQL text without results. */
 int db_exec(struct db *db, const char *sql);
 

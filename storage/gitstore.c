@@ -418,6 +418,7 @@ static int save_once(struct gitstore *gs, const struct gitstore_save_in *in, str
 		gitstore_test_before_update(gs);
 	/* Compare-and-swap: move the branch only if it still points to the tip we
 	 * built on (libgit2 checks under the ref's lock file). */
+	RT_CRASH_POINT("git.ref"); /* the commit object written, the branch not moved */
 	rc = have_tip ? git_reference_create_matching(&ref, gs->repo, GITSTORE_BRANCH, &new_id, 1, &tip, in->message)
 	              : git_reference_create(&ref, gs->repo, GITSTORE_BRANCH, &new_id, 0, in->message);
 	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {

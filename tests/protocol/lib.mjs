@@ -180,7 +180,7 @@ async function waitHealthy(base, child, logs, timeoutMs) {
  * Returns {port, base, url, origin, dataDir, root, proc, stop(), restart(),
  * connect(opts), admin(), logs()}.
  */
-export async function startDaemon({ args = [], admin = true, setup, dataDir: givenDir } = {}) {
+export async function startDaemon({ args = [], admin = true, setup, dataDir: givenDir, env } = {}) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-proto-'));
   const dataDir = givenDir ?? path.join(root, 'data');
   fs.mkdirSync(dataDir, { recursive: true });
@@ -197,6 +197,7 @@ export async function startDaemon({ args = [], admin = true, setup, dataDir: giv
     proc: null,
     output: '',
     exitInfo: null,
+    env: env ?? {}, // extra environment of the daemon (e.g. CRASH_AT)
     logs() {
       return `--- daemon output (port ${d.port}) ---\n${d.output.slice(-6000)}\n--- end ---`;
     },
@@ -204,8 +205,8 @@ export async function startDaemon({ args = [], admin = true, setup, dataDir: giv
 
   async function spawnServe(port) {
     const argv = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, ...args];
-    const child = spawn(BIN, argv, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    d.output += `\n$ roundtable ${argv.join(' ')}\n`;
+    const child = spawn(BIN, argv, { cwd: REPO_ROOT, env: { ...process.env, ...d.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    d.output += `\n$ ${Object.entries(d.env).map(([k, v]) => `${k}=${v} `).join('')}roundtable ${argv.join(' ')}\n`;
     child.stdout.on('data', (x) => { d.output += x; });
     child.stderr.on('data', (x) => { d.output += x; });
     live.add(child);
@@ -268,6 +269,23 @@ export async function startDaemon({ args = [], admin = true, setup, dataDir: giv
     const port = d.port;
     await d.stop();
     await start(port);
+  };
+
+  /**
+   * Starts the daemon again on the same port and data directory with the
+   * environment `env`, first killing it with SIGKILL if it still runs (a
+   * crash, as far as the data is concerned). Connections are not kept.
+   */
+  d.respawn = async function respawn({ env: newEnv = {} } = {}) {
+    const child = d.proc;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await child.exited;
+    }
+    for (const c of d.clients) c.terminate();
+    d.clients.clear();
+    d.env = newEnv;
+    await start(d.port);
   };
 
   /** Kill without asserting anything (for after() hooks once a test already failed). */
@@ -397,7 +415,10 @@ export class Client {
       ws.on('message', (data, isBinary) => this._onMessage(data, isBinary));
       ws.on('close', (code, reason) => {
         this.closeInfo = { code, reason: reason.toString() };
-        for (const [, p] of this.pending) p.reject(new Error(`connection closed (${code} ${reason}) before reply to ${p.op}`));
+        for (const [, p] of this.pending) {
+          clearTimeout(p.timer);
+          p.reject(new Error(`connection closed (${code} ${reason}) before reply to ${p.op}`));
+        }
         this.pending.clear();
         for (const w of this.waiters) w.onClose?.();
         this._resolveClosed(this.closeInfo);
