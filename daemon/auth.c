@@ -338,12 +338,12 @@ fail:
 
 static void http_respond(struct session *s, int status, json_t *body, const char *headers)
 {
-	free(s->http_resp);
-	s->http_resp = json_dumps(body, JSON_COMPACT);
+	free(s->http->resp);
+	s->http->resp = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
-	s->http_status = status;
-	snprintf(s->http_headers, sizeof s->http_headers, "%s", headers ? headers : "");
-	s->http_resp_ready = 1;
+	s->http->status = status;
+	snprintf(s->http->headers, sizeof s->http->headers, "%s", headers ? headers : "");
+	s->http->resp_ready = 1;
 	if (s->wsi)
 		lws_callback_on_writable(s->wsi);
 }
@@ -388,7 +388,7 @@ done:
 
 void auth_http_login(struct session *s)
 {
-	json_t *body = s->http_body ? json_loadb(s->http_body, s->http_body_len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	json_t *body = s->http->body ? json_loadb(s->http->body, s->http->body_len, JSON_REJECT_DUPLICATES, NULL) : NULL;
 	const char *email = json_string_value(json_object_get(body, "email"));
 	const char *password = json_string_value(json_object_get(body, "password"));
 	struct login_job *lj = NULL;

@@ -309,13 +309,13 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 	if (strcmp(uri, "/api/session") == 0) {
 		if (!(s = http_session(pss, wsi)))
 			return -1;
-		free(s->http_body);
-		s->http_body = NULL;
-		s->http_body_len = 0;
-		s->http_resp_ready = 0;
-		s->http_method = 0;
+		free(s->http->body);
+		s->http->body = NULL;
+		s->http->body_len = 0;
+		s->http->resp_ready = 0;
+		s->http->method = 0;
 		if (is_post) {
-			s->http_method = 1;
+			s->http->method = 1;
 			return 0; /* wait for the body */
 		}
 		if (is_delete) {
@@ -343,11 +343,11 @@ static int http_writeable(struct lws *wsi, struct pss *pss)
 {
 	struct session *s = pss->s;
 	const char *body;
-	if (!s || !s->http_resp_ready)
+	if (!s || !s->http->resp_ready)
 		return 0;
-	s->http_resp_ready = 0;
-	body = s->http_resp ? s->http_resp : "{}";
-	return http_send(wsi, s->http_status, "application/json", s->http_headers, body, strlen(body));
+	s->http->resp_ready = 0;
+	body = s->http->resp ? s->http->resp : "{}";
+	return http_send(wsi, s->http->status, "application/json", s->http->headers, body, strlen(body));
 }
 
 /* --- the callback ------------------------------------------------------------ */
@@ -399,12 +399,12 @@ static int on_receive(struct lws *wsi, struct session *s, const void *in, size_t
 		session_reply_err(s, NULL, RT_EBADREQ, "binary messages are refused; send JSON text", NULL, NULL);
 	else
 		dispatch_message(s, s->rx, s->rx_len);
+	/* An idle connection holds no buffer: thousands of them wait between
+	 * messages (docs/architecture.md, memory per connection). */
 	s->rx_len = 0;
-	if (s->rx_cap > 65536) { /* give back the memory of a big message */
-		free(s->rx);
-		s->rx = NULL;
-		s->rx_cap = 0;
-	}
+	free(s->rx);
+	s->rx = NULL;
+	s->rx_cap = 0;
 	return 0;
 }
 
@@ -461,24 +461,24 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return on_http(wsi, pss, (const char *)in);
 
 	case LWS_CALLBACK_HTTP_BODY:
-		if (!pss->s || pss->s->http_method != 1)
+		if (!pss->s || pss->s->http->method != 1)
 			return 0; /* a body nobody asked for: already answered */
-		if (pss->s->http_body_len + len > HTTP_BODY_MAX) {
-			pss->s->http_method = 0;
+		if (pss->s->http->body_len + len > HTTP_BODY_MAX) {
+			pss->s->http->method = 0;
 			return http_text(wsi, 413, "request body too large\n");
 		}
 		{
-			char *b = realloc(pss->s->http_body, pss->s->http_body_len + len + 1);
+			char *b = realloc(pss->s->http->body, pss->s->http->body_len + len + 1);
 			if (!b)
 				return -1;
-			memcpy(b + pss->s->http_body_len, in, len);
-			pss->s->http_body = b;
-			pss->s->http_body_len += len;
+			memcpy(b + pss->s->http->body_len, in, len);
+			pss->s->http->body = b;
+			pss->s->http->body_len += len;
 		}
 		return 0;
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (pss->s && pss->s->http_method == 1)
+		if (pss->s && pss->s->http->method == 1)
 			auth_http_login(pss->s);
 		return 0;
 
@@ -491,9 +491,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
+#define RX_CHUNK 1024
+
 static const struct lws_protocols protocols[] = {
 	{ "http", callback, sizeof(struct pss), 0, 0, NULL, 0 },
-	{ "roundtable.v1", callback, sizeof(struct pss), 65536, 0, NULL, 0 },
+	/* lws keeps an rx buffer of this size per connection for its whole
+	 * life: small, since messages are gathered in session.rx anyway. */
+	{ "roundtable.v1", callback, sizeof(struct pss), RX_CHUNK, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 

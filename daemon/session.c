@@ -24,6 +24,10 @@ struct session *session_new(struct server *srv, struct lws *wsi, int is_http)
 	struct session *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
+	if (is_http && !(s->http = calloc(1, sizeof *s->http))) {
+		free(s);
+		return NULL;
+	}
 	s->refs = 1;
 	s->srv = srv;
 	s->wsi = wsi;
@@ -58,8 +62,11 @@ void session_unref(struct session *s)
 	free(s->q);
 	free(s->rx);
 	free(s->subs);
-	free(s->http_body);
-	free(s->http_resp);
+	if (s->http) {
+		free(s->http->body);
+		free(s->http->resp);
+		free(s->http);
+	}
 	free(s);
 }
 

@@ -33,6 +33,19 @@ struct sub {
 	int64_t replay_after;
 };
 
+/* The HTTP half of a session (POST /api/session and the like), allocated
+ * only for HTTP connections so that a WebSocket connection does not carry it. */
+struct session_http {
+	char *body;         /* the request body */
+	size_t body_len;
+	int status;
+	char *resp;         /* the response body, malloc'd */
+	char headers[512];  /* extra header lines, each ending in \r\n */
+	int resp_ready;
+	char path[128];
+	int method;         /* 1 POST, 2 DELETE */
+};
+
 struct session {
 	int refs;
 	int closed;   /* the connection is gone; wsi is NULL */
@@ -62,20 +75,13 @@ struct session {
 	struct sub *subs;
 	size_t n_subs;
 
-	/* HTTP: request body and the response once ready */
-	char *http_body;
-	size_t http_body_len;
-	int http_status;
-	char *http_resp;        /* body, malloc'd */
-	char http_headers[512]; /* extra header lines, each ending in \r\n */
-	int http_resp_ready;
-	char http_path[128];
-	int http_method;        /* 1 POST, 2 DELETE */
+	struct session_http *http; /* HTTP connections only; NULL for WebSockets */
 
 	struct session *prev, *next; /* every live session of the server */
 };
 
-/* A new session (refs 1) for a connection. NULL on OOM. */
+/* A new session (refs 1) for a connection (with its HTTP half if is_http).
+ * NULL on OOM. */
 struct session *session_new(struct server *srv, struct lws *wsi, int is_http);
 struct session *session_ref(struct session *s);
 /* Drops a reference; frees the session at zero. Accepts NULL. */
