@@ -309,7 +309,13 @@ before(async () => {
   ]);
   watchB = B.members.watch.client;
   await watchB.call('coalition.subscribe', { coalition: B.slug });
-  await watchB.call('thread.create', { coalition: B.slug, title: 'B only', body: 'Inside B' });
+  // B's own objects, for references across coalitions inside arguments.
+  const bt = await watchB.call('thread.create', { coalition: B.slug, title: 'B only', body: 'Inside B' });
+  const bm = await watchB.call('mou.create', { coalition: B.slug, title: 'B MOU', body: 'B text' });
+  const bd = await watchB.call('decision.create', {
+    coalition: B.slug, title: 'B decision', body: 'B?', kind: 'proposal', eligible_roles: ['convener'], closes_at: FUTURE,
+  });
+  fx.b = { thread: bt.thread.id, message: bt.message.id, mou: bm.mou.id, commit: bm.commit, decision: bd.decision.id };
 
   A = await makeCoalition(d, { slug: 'authz-a', admin: B.admin });
   await join(A, [
@@ -461,6 +467,46 @@ test('the policy table names every op of the daemon, once', () => {
   assert.equal(new Set(names).size, names.length, 'an op is in the table twice');
   assert.deepEqual([...names].sort(), [...ops].sort());
   for (const e of POLICY) assert.ok(CASES[e.op], `no request is built for ${e.op}`);
+});
+
+test('references to another coalition\'s (or object\'s) things inside the arguments are refused and change nothing', async () => {
+  const conv = S['A.convener'].client;
+  const bMember = S['B.provider'].id;
+  const closedOwn = fx.rfq.closed.own;
+  const other = fx.rfq.closed.other;
+  const cases = [
+    ['milestone.create', { coalition: A.slug, title: 'M', body: 'B', owner: bMember }, 'not_found', 'owner'],
+    ['milestone.link', { milestone: fx.ms.other.unlinked, thread: fx.b.thread }, 'not_found', 'thread'],
+    ['milestone.link', { milestone: fx.ms.other.unlinked, decision: fx.b.decision }, 'not_found', 'decision'],
+    ['milestone.link', { milestone: fx.ms.other.unlinked, mou: fx.b.mou }, 'not_found', 'mou'],
+    ['evaluator.assign', { rfq: other.id, member: bMember, group: 'provider' }, 'not_found', 'member'],
+    ['member.set_roles', { coalition: A.slug, member: bMember, roles: ['provider'] }, 'not_found', 'member'],
+    ['rfq.select', { rfq: other.id, respondents: [closedOwn.r1.id] }, 'not_found', 'respondents'],
+    ['score.submit', { rfq: closedOwn.id, respondent: other.r1.id, criterion: closedOwn.criterion, score: 3 }, 'not_found', 'respondent'],
+    ['score.submit', { rfq: closedOwn.id, respondent: closedOwn.r1.id, criterion: other.criterion, score: 3 }, 'not_found', 'criterion'],
+    ['coi.declare', { rfq: other.id, respondent: closedOwn.r2.id, reason: 'x' }, 'not_found', 'respondent'],
+    ['clarification.answer', { rfq: other.id, clarification: closedOwn.clar, text: 'x' }, 'not_found', 'clarification'],
+    ['response.list', { rfq: other.id, question: closedOwn.question }, 'not_found', 'question'],
+    ['message.post', { thread: fx.t1, body: 'x', reply_to: fx.b.message }, 'bad_request', 'reply_to'],
+    ['thread.read', { thread: fx.t1, upto: fx.b.message }, 'bad_request', 'upto'],
+    ['mou.get', { mou: fx.mou.unsigned.other.id, commit: fx.b.commit }, 'not_found', 'commit'],
+    ['mou.diff', { mou: fx.mou.unsigned.other.id, from: fx.b.commit, to: fx.mou.unsigned.other.head }, 'not_found', 'from'],
+    ['mou.save', { mou: fx.mou.unsigned.other.id, base: fx.b.commit, body: 'x' }, 'not_found', 'base'],
+  ];
+  const failures = [];
+  for (const [op, args, code, field] of cases) {
+    const before = await digester.digest();
+    const reply = await conv.request(op, args);
+    const changed = changedKeys(before, await digester.digest());
+    if (reply.ok || reply.error.code !== code || reply.error.field !== field) {
+      failures.push(`${op} ${JSON.stringify(args)}: expected ${code} (${field}), got ${JSON.stringify(reply.error ?? reply.data).slice(0, 200)}`);
+    }
+    if (changed.length) failures.push(`${op} ${JSON.stringify(args)} changed ${changed.join(', ')}`);
+  }
+  // Asking which of A's milestones link to B's thread tells nothing about it.
+  const links = await conv.call('milestone.links_for', { coalition: A.slug, kind: 'thread', id: fx.b.thread });
+  assert.deepEqual(links.milestones, []);
+  assert.deepEqual(failures, []);
 });
 
 test('every cell of the authorization matrix gets its answer; refusals change nothing; events stay in their coalition', async (t) => {
