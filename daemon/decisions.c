@@ -104,6 +104,23 @@ static void owner_of(unsigned char out[32], const unsigned char receipt[32], int
 	keyed_hash(out, receipt, "rt.owner", decision, member, NULL);
 }
 
+/* What decision_replaced keeps of a replaced ballot (in its ballot_id
+ * column): a tag bound to the voter, so that a receipt verifies as
+ * "replaced" for the member who cast it and for nobody else (anyone else
+ * holding it gets not_found, as for a receipt that names nothing: a receipt
+ * shown to someone must not tell them that its voter changed their ballot).
+ * A secret ballot's tag is its owner tag (owner_of), computable only with
+ * the receipt, which is never stored; an open ballot, whose row names its
+ * voter anyway, is tagged by its ballot id and the voter. */
+static void replaced_tag(unsigned char out[32], const struct decision_row *d, const unsigned char receipt[32],
+                         const unsigned char ballot_id[32], int64_t member)
+{
+	if (d->secret)
+		owner_of(out, receipt, d->id, member);
+	else
+		keyed_hash(out, ballot_id, "rt.replaced", d->id, member, NULL);
+}
+
 /* The database secret; made (inside a write transaction) when create is set.
  * RT_ENOTFOUND if there is none yet and create is not set. */
 static int db_secret(struct db *db, unsigned char key[32], int create)
@@ -673,6 +690,7 @@ static int cast_open(struct req *r, const struct decision_row *d, const char *un
 {
 	struct db *db = r->srv->db;
 	struct ballot_row old;
+	unsigned char tag[32];
 	int err = store_ballot_by_unit(db, d->id, unit, &old);
 
 	if (err == RT_OK) {
@@ -687,8 +705,10 @@ static int cast_open(struct req *r, const struct decision_row *d, const char *un
 			return RT_ECONFLICT;
 		}
 		err = store_ballot_delete(db, d->id, old.ballot_id);
-		if (!err)
-			err = store_replaced_add(db, d->id, old.ballot_id);
+		if (!err) {
+			replaced_tag(tag, d, NULL, old.ballot_id, r->member_id);
+			err = store_replaced_add(db, d->id, tag);
+		}
 		ballot_row_clear(&old);
 		if (err)
 			return req_fail(r, err, NULL, "could not replace the ballot");
@@ -699,8 +719,10 @@ static int cast_open(struct req *r, const struct decision_row *d, const char *un
 		/* cast for another unit (the member's organization changed since):
 		 * the new ballot replaces it, so a member never has two */
 		err = store_ballot_delete(db, d->id, old.ballot_id);
-		if (!err)
-			err = store_replaced_add(db, d->id, old.ballot_id);
+		if (!err) {
+			replaced_tag(tag, d, NULL, old.ballot_id, r->member_id);
+			err = store_replaced_add(db, d->id, tag);
+		}
 		ballot_row_clear(&old);
 		if (err)
 			return req_fail(r, err, NULL, "could not replace the ballot");
@@ -751,7 +773,7 @@ static int cast_secret(struct req *r, const struct decision_row *d, const char *
 		owner_of(owner, old_receipt, d->id, r->member_id);
 		sodium_memzero(old_receipt, sizeof old_receipt);
 		if ((err = store_ballot_by_id(db, d->id, old_id, &old)) == RT_ENOTFOUND) {
-			store_replaced_has(db, d->id, old_id, &has);
+			store_replaced_has(db, d->id, owner, &has); /* owner is the replaced tag */
 			return req_fail(r, RT_ECONFLICT, "receipt", has
 			                ? "this receipt is of a ballot you have already replaced; send the latest receipt"
 			                : "this receipt is not of your ballot in this decision");
@@ -762,7 +784,7 @@ static int cast_secret(struct req *r, const struct decision_row *d, const char *
 		ballot_row_clear(&old);
 		if (!has)
 			return req_fail(r, RT_ECONFLICT, "receipt", "this receipt is not of your ballot in this decision");
-		if ((err = store_ballot_delete(db, d->id, old_id)) || (err = store_replaced_add(db, d->id, old_id)))
+		if ((err = store_ballot_delete(db, d->id, old_id)) || (err = store_replaced_add(db, d->id, owner)))
 			return req_fail(r, err, NULL, "could not replace the ballot");
 		*replaced = 1;
 	} else if ((err = store_voter_add(db, d->id, org_unit ? mtag : tag)) != RT_OK) {
@@ -967,7 +989,7 @@ static int decisions_verify(struct req *r)
 	struct db *db = r->srv->db;
 	struct decision_row d;
 	struct ballot_row b = { 0 };
-	unsigned char receipt[32], id[32], owner[32];
+	unsigned char receipt[32], id[32], owner[32], tag[32];
 	json_t *choice = NULL;
 	int has = 0, err = RT_OK, mine;
 
@@ -979,9 +1001,10 @@ static int decisions_verify(struct req *r)
 	}
 	ballot_id_of(id, receipt);
 	owner_of(owner, receipt, d.id, r->member_id);
+	replaced_tag(tag, &d, receipt, id, r->member_id);
 	sodium_memzero(receipt, sizeof receipt);
 	if ((err = store_ballot_by_id(db, d.id, id, &b)) == RT_ENOTFOUND) {
-		store_replaced_has(db, d.id, id, &has);
+		store_replaced_has(db, d.id, tag, &has); /* only the voter's own replaced receipt */
 		if (has)
 			r->data = json_pack("{s:I, s:s, s:b, s:b}", "decision", (json_int_t)d.id, "status", "replaced",
 			                    "counted", 0, "final", !d.is_open);

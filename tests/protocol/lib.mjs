@@ -710,3 +710,66 @@ export function sqlite(db, sql, { args = [] } = {}) {
     });
   });
 }
+
+/**
+ * A digest of a data directory while the daemon runs, to show that a request
+ * changed nothing: a long-lived sqlite3 process reads every table's SHA3
+ * (WAL lets it read beside the daemon; a reply comes after its commit, so
+ * what was acknowledged is visible), plus the MOU repositories' refs.
+ *
+ *   const g = dataDigester(d.dataDir);
+ *   const before = await g.digest();  ...  changedKeys(before, await g.digest())  // ['events', ...]
+ *   g.stop();
+ *
+ * digest() resolves a Map from table name (or `git:<repo>/<ref file>`) to its
+ * hash; g.spent is the milliseconds spent digesting.
+ */
+export function dataDigester(dataDir) {
+  const child = spawn('sqlite3', [dbPath(dataDir)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let buf = '';
+  let waiting = null;
+  let stderr = '';
+  child.stdout.on('data', (x) => {
+    buf += x;
+    const i = buf.indexOf('--end--\n');
+    if (i >= 0 && waiting) {
+      const out = buf.slice(0, i);
+      buf = buf.slice(i + 8);
+      const w = waiting;
+      waiting = null;
+      w(out);
+    }
+  });
+  child.stderr.on('data', (x) => { stderr += x; });
+  const sql = "SELECT name, hex(sha3_query('SELECT * FROM \"' || name || '\"')) FROM sqlite_schema "
+    + "WHERE type = 'table' ORDER BY name;\nSELECT '--end--';\n";
+  return {
+    spent: 0,
+    async digest() {
+      const t0 = Date.now();
+      const out = await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`sqlite3 digest timed out: ${stderr}`)), 10000);
+        timer.unref();
+        waiting = (text) => { clearTimeout(timer); resolve(text); };
+        child.stdin.write(sql, (e) => e && reject(e));
+      });
+      const map = new Map(out.trim().split('\n').map((l) => l.split('|')));
+      const git = path.join(dataDir, 'git');
+      for (const repo of fs.existsSync(git) ? fs.readdirSync(git).sort() : []) {
+        for (const f of ['refs/heads/main', 'packed-refs', 'HEAD']) {
+          const p = path.join(git, repo, f);
+          if (fs.existsSync(p)) map.set(`git:${repo}/${f}`, fs.readFileSync(p, 'utf8'));
+        }
+      }
+      this.spent += Date.now() - t0;
+      return map;
+    },
+    stop() { child.stdin.end(); },
+  };
+}
+
+/** The keys whose values differ between two dataDigester digests. */
+export function changedKeys(a, b) {
+  const keys = new Set([...a.keys(), ...b.keys()]);
+  return [...keys].filter((k) => a.get(k) !== b.get(k));
+}
