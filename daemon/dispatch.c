@@ -308,7 +308,7 @@ static void settle(struct req *r)
 	}
 	r->in_txn = 0;
 	if (r->t0.tv_sec)
-		metrics_txn_seconds(seconds_since(&r->t0));
+		metrics_txn(seconds_since(&r->t0), 1);
 }
 
 /* The half after the commit: the reply, signing in or out, the events.
@@ -470,6 +470,7 @@ void dispatch_flush(struct server *srv)
 	struct db *db = srv->db;
 	struct req *list = batch.head, *r, *next;
 	struct timespec t0;
+	size_t n = batch.n;
 	int writes = 0, changed = 0, open;
 
 	batch.head = NULL;
@@ -501,7 +502,7 @@ void dispatch_flush(struct server *srv)
 				}
 		}
 		RT_CRASH_POINT("batch.committed");
-		metrics_txn_seconds(seconds_since(&t0));
+		metrics_txn(seconds_since(&t0), n);
 	}
 	for (r = list; r; r = r->next)
 		if (!r->pending) { /* a pending request's job replies when done */

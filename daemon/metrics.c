@@ -22,7 +22,7 @@ static size_t n_ops;
 
 static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
 #define N_BUCKETS (sizeof buckets / sizeof buckets[0])
-static uint64_t bucket_n[N_BUCKETS], txn_count;
+static uint64_t bucket_n[N_BUCKETS], txn_count, txn_requests;
 static double txn_sum;
 static uint64_t fanout, drops, login_failures;
 
@@ -45,13 +45,14 @@ void metrics_request(const char *op, int err)
 	ops[i].n[outcome]++;
 }
 
-void metrics_txn_seconds(double seconds)
+void metrics_txn(double seconds, size_t requests)
 {
 	for (size_t i = 0; i < N_BUCKETS; i++)
 		if (seconds <= buckets[i])
 			bucket_n[i]++;
 	txn_count++;
 	txn_sum += seconds;
+	txn_requests += requests;
 }
 
 void metrics_fanout(void)
@@ -119,7 +120,11 @@ char *metrics_render(size_t connections)
 	add(&b, "# HELP roundtable_login_failures_total Failed sign-ins.\n"
 	        "# TYPE roundtable_login_failures_total counter\nroundtable_login_failures_total %llu\n",
 	    (unsigned long long)login_failures);
-	add(&b, "# HELP roundtable_transaction_seconds Time from BEGIN to COMMIT or ROLLBACK of a request.\n"
+	add(&b, "# HELP roundtable_transaction_requests_total Requests run in transactions; divided by\n"
+	        "# roundtable_transaction_seconds_count, the mean size of a group commit.\n"
+	        "# TYPE roundtable_transaction_requests_total counter\nroundtable_transaction_requests_total %llu\n",
+	    (unsigned long long)txn_requests);
+	add(&b, "# HELP roundtable_transaction_seconds Time from BEGIN to COMMIT or ROLLBACK of a transaction.\n"
 	        "# TYPE roundtable_transaction_seconds histogram\n");
 	for (size_t i = 0; i < N_BUCKETS; i++)
 		add(&b, "roundtable_transaction_seconds_bucket{le=\"%g\"} %llu\n", buckets[i],

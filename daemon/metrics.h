@@ -2,7 +2,8 @@
  * metrics.h: the daemon's counters, rendered for GET /metrics in the
  * Prometheus text format: connections, requests by op and outcome, event
  * deliveries, clients cut off, failed sign-ins, and a histogram of request
- * transaction latency (from BEGIN to COMMIT or ROLLBACK).
+ * transaction latency (from BEGIN to COMMIT or ROLLBACK) with the requests
+ * each transaction held.
  */
 #ifndef RT_METRICS_H
 #define RT_METRICS_H
@@ -12,8 +13,9 @@
 /* Counts one request of op (a name from the op table, or NULL for an
  * unknown or unreadable one) with its outcome (an rt_err). */
 void metrics_request(const char *op, int err);
-/* Records how long one request's transaction took. */
-void metrics_txn_seconds(double seconds);
+/* Records how long one transaction took and how many requests it held
+ * (a group commit, or one request alone). */
+void metrics_txn(double seconds, size_t requests);
 void metrics_fanout(void);
 void metrics_drop(void);
 void metrics_login_failure(void);
