@@ -23,6 +23,7 @@
 #include "store_decisions.h"
 #include "store_events.h"
 #include "store_members.h"
+#include "store_mou.h"
 #include "tally.h"
 
 #include <sodium.h>
@@ -418,6 +419,38 @@ static int check_options(struct req *r, int kind, json_t *options, char **text)
 	return *text ? RT_OK : req_fail(r, RT_EINTERNAL, NULL, "out of memory");
 }
 
+/* The MOU a decision is about (the `mou` and `commit` arguments, already
+ * well formed): it must be an MOU of the decision's coalition (another
+ * coalition's MOU gets not_found, the same answer as an MOU that does not
+ * exist), and `commit` one of its versions (a commit that changed it, as
+ * mou.history lists them). Without `commit`, the MOU's head at this moment,
+ * so that the decision always names the exact text it adopts. Fills
+ * d->has_mou, d->mou_id and d->commit; nothing when mou is absent. */
+static int check_mou(struct req *r, const json_t *mou, const char *commit, struct decision_row *d)
+{
+	struct mou_info m = { 0 };
+	int err;
+
+	if (!mou)
+		return RT_OK;
+	err = store_mou_info(r->srv->db, (int64_t)json_integer_value(mou), &m);
+	if (err == RT_ENOTFOUND || (err == RT_OK && m.coalition_id != r->coalition_id))
+		err = req_fail(r, RT_ENOTFOUND, "mou", "no such MOU");
+	else if (err)
+		err = req_fail(r, err, NULL, "could not read the MOU");
+	else if (!m.head[0])
+		err = req_fail(r, RT_ENOTFOUND, "mou", "the MOU has no version to adopt yet");
+	else if (commit && !store_mou_version_known(r->srv->db, m.id, commit))
+		err = req_fail(r, RT_ENOTFOUND, "commit", "this commit is not a version of the MOU");
+	if (err == RT_OK) {
+		d->has_mou = 1;
+		d->mou_id = m.id;
+		snprintf(d->commit, sizeof d->commit, "%s", commit ? commit : m.head);
+	}
+	store_mou_info_free(&m);
+	return err;
+}
+
 static int decisions_create(struct req *r)
 {
 	struct decision_row d = { .coalition_id = r->coalition_id, .created_by = r->member_id };
@@ -461,6 +494,10 @@ static int decisions_create(struct req *r)
 		return req_fail(r, RT_EBADREQ, "mou", "mou must be an MOU id");
 	if (check_options(r, kind, json_object_get(r->args, "options"), &options) != RT_OK)
 		return r->err;
+	if (check_mou(r, mou, commit, &d) != RT_OK) {
+		free(options);
+		return r->err;
+	}
 
 	snprintf(d.kind, sizeof d.kind, "%s", tally_kind_name(kind));
 	snprintf(d.threshold, sizeof d.threshold, "%s", tally_threshold_name(threshold));
@@ -470,9 +507,6 @@ static int decisions_create(struct req *r)
 	d.options = options;
 	d.secret = arg_bool(r, "secret");
 	d.per_organization = arg_bool(r, "per_organization");
-	if ((d.has_mou = mou != NULL))
-		d.mou_id = (int64_t)json_integer_value(mou);
-	snprintf(d.commit, sizeof d.commit, "%s", commit ? commit : "");
 
 	err = store_decision_create(r->srv->db, &d, &id);
 	free(options);

@@ -58,7 +58,12 @@ CREATE TABLE decision_voters (
   PRIMARY KEY (decision_id, tag)
 ) WITHOUT ROWID;
 
--- Receipts of ballots that were replaced by a later one (they verify as "replaced").
+-- Ballots replaced by a later ballot of the same voter, so that their receipt
+-- verifies as "replaced" for that voter and for nobody else. The ballot_id
+-- column holds a tag bound to the voter, not the ballot's id: for a secret
+-- ballot its owner tag (computable only with the receipt, never stored), for
+-- an open one a hash keyed by the ballot id over the decision and the voter
+-- (daemon/decisions.c, replaced_tag). No receipt is stored here.
 CREATE TABLE decision_replaced (
   decision_id INTEGER NOT NULL REFERENCES decisions(id),
   ballot_id   BLOB NOT NULL,

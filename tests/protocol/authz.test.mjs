@@ -474,6 +474,7 @@ test('references to another coalition\'s (or object\'s) things inside the argume
   const bMember = S['B.provider'].id;
   const closedOwn = fx.rfq.closed.own;
   const other = fx.rfq.closed.other;
+  const decision = { coalition: A.slug, title: 'D', body: 'B', kind: 'proposal', eligible_roles: ['provider'], closes_at: FUTURE };
   const cases = [
     ['milestone.create', { coalition: A.slug, title: 'M', body: 'B', owner: bMember }, 'not_found', 'owner'],
     ['milestone.link', { milestone: fx.ms.other.unlinked, thread: fx.b.thread }, 'not_found', 'thread'],
@@ -492,6 +493,9 @@ test('references to another coalition\'s (or object\'s) things inside the argume
     ['mou.get', { mou: fx.mou.unsigned.other.id, commit: fx.b.commit }, 'not_found', 'commit'],
     ['mou.diff', { mou: fx.mou.unsigned.other.id, from: fx.b.commit, to: fx.mou.unsigned.other.head }, 'not_found', 'from'],
     ['mou.save', { mou: fx.mou.unsigned.other.id, base: fx.b.commit, body: 'x' }, 'not_found', 'base'],
+    ['decision.create', { ...decision, mou: fx.b.mou }, 'not_found', 'mou'],
+    ['decision.create', { ...decision, mou: fx.b.mou, commit: fx.b.commit }, 'not_found', 'mou'],
+    ['decision.create', { ...decision, mou: fx.mou.unsigned.other.id, commit: fx.b.commit }, 'not_found', 'commit'],
   ];
   const failures = [];
   for (const [op, args, code, field] of cases) {

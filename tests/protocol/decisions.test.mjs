@@ -2,13 +2,14 @@
 // decision.close, decision.verify), every kind, eligibility, replacing a
 // ballot, results after_close hidden from everyone, secret ballots (frames,
 // audit and the SQLite file carry no voter next to a choice), receipts,
-// one ballot per organization, MOU adoption, the close by timer (also across a
-// restart) and exactly-once casting under 50 parallel requests.
+// one ballot per organization, MOU adoption (only of a version of an MOU of
+// the same coalition), the close by timer (also across a restart) and
+// exactly-once casting under 50 parallel requests.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, makeCoalition, rejectsWith, unique, sleep, dbPath, sqlite, run,
+  startDaemon, makeCoalition, rejectsWith, unique, sleep, dbPath, sqlite, run, dataDigester, changedKeys,
 } from './lib.mjs';
 
 let d;
@@ -481,21 +482,74 @@ test('choice, approval, ranked and consent: choices checked, counted, ranked rou
   assert.equal(v.outcome.winner, 'B');
 });
 
+/** A real MOU of the coalition, saved twice: {id, first, head}. */
+async function makeMou(by = M.conv, coalition = 'dec') {
+  const c = await by.call('mou.create', { coalition, title: unique('MOU '), body: '# MOU\n\nThe Hub does billing.\n' });
+  const s = await by.call('mou.save', { mou: c.mou.id, base: c.commit, body: '# MOU\n\nThe Hub does billing and payroll.\n' });
+  assert.notEqual(s.commit, c.commit);
+  return { id: c.mou.id, first: c.commit, head: s.commit };
+}
+
 test('a passing decision about an MOU commit adopts it; a failing one does not', async () => {
-  const commit = 'ab'.repeat(20);
-  const yes = await create({ title: 'Adopt MOU v2', mou: 7, commit });
-  assert.equal(yes.mou, 7);
-  assert.equal(yes.commit, commit);
+  const mou = await makeMou();
+  const yes = await create({ title: 'Adopt MOU v2', mou: mou.id, commit: mou.head });
+  assert.equal(yes.mou, mou.id);
+  assert.equal(yes.commit, mou.head);
   await M.ana.call('ballot.cast', { decision: yes.id, choice: 'agree' });
   const c = await M.conv.call('decision.close', { decision: yes.id });
-  assert.deepEqual(c.tally.outcome.adopted, { mou: 7, commit });
-  const no = await create({ title: 'Reject MOU v3', mou: 7, commit: 'cd'.repeat(20) });
+  assert.deepEqual(c.tally.outcome.adopted, { mou: mou.id, commit: mou.head });
+  // an earlier version may be put to the vote too
+  const no = await create({ title: 'Go back to MOU v1', mou: mou.id, commit: mou.first });
+  assert.equal(no.commit, mou.first);
   await M.ana.call('ballot.cast', { decision: no.id, choice: 'disagree' });
   const c2 = await M.conv.call('decision.close', { decision: no.id });
   assert.equal(c2.tally.outcome.result, 'failed');
   assert.equal(c2.tally.outcome.adopted, undefined);
   const rows = await sqlite(dbPath(d.dataDir), 'SELECT decision_id, mou_id, mou_commit FROM decision_adoptions');
-  assert.equal(rows.trim(), `${yes.id}|7|${commit}`);
+  assert.equal(rows.trim(), `${yes.id}|${mou.id}|${mou.head}`);
+});
+
+test('decision.create about an MOU: another coalition\'s MOU, an unknown MOU or a commit not of the MOU is refused and changes nothing', async () => {
+  const own = await makeMou();
+  const foreign = await makeMou(M.out, 'dec-other');
+  const g = dataDigester(d.dataDir);
+  try {
+    const before = await g.digest();
+    const refused = [
+      [{ mou: foreign.id }, 'mou'],
+      [{ mou: foreign.id, commit: foreign.head }, 'mou'],
+      [{ mou: foreign.id + own.id + 1000 }, 'mou'],
+      [{ mou: own.id, commit: foreign.head }, 'commit'],
+      [{ mou: own.id, commit: 'ab'.repeat(20) }, 'commit'],
+      [{ mou: own.id, commit: 'ab'.repeat(32) }, 'commit'],
+    ];
+    const replies = [];
+    for (const [extra, field] of refused) {
+      replies.push(await M.conv.expectError('decision.create', { coalition: 'dec', title: 'T', body: 'B', kind: 'proposal',
+        eligible_roles: ['provider'], closes_at: inSeconds(600), ...extra }, 'not_found', { field }));
+    }
+    // another coalition's MOU gets word for word the answer of one that does not exist
+    assert.deepEqual(replies[0].error, replies[2].error);
+    assert.deepEqual(replies[1].error, replies[2].error);
+    assert.deepEqual(changedKeys(before, await g.digest()), [], 'a refused decision.create changed the data');
+  } finally {
+    g.stop();
+  }
+});
+
+test('decision.create about an MOU without a commit names the MOU\'s head, and adopts that exact version', async () => {
+  const mou = await makeMou();
+  const dec = await create({ title: 'Adopt the MOU as it stands', mou: mou.id });
+  assert.equal(dec.mou, mou.id);
+  assert.equal(dec.commit, mou.head);
+  // a later save does not move what the decision is about
+  const later = await M.des.call('mou.save', { mou: mou.id, base: mou.head, body: '# MOU\n\nThe Hub does payroll.\n' });
+  assert.notEqual(later.commit, mou.head);
+  await M.ana.call('ballot.cast', { decision: dec.id, choice: 'agree' });
+  const c = await M.conv.call('decision.close', { decision: dec.id });
+  assert.deepEqual(c.tally.outcome.adopted, { mou: mou.id, commit: mou.head });
+  const g = await M.dee.call('decision.get', { decision: dec.id });
+  assert.equal(g.decision.commit, mou.head);
 });
 
 test('decisions close by themselves at closes_at', async () => {

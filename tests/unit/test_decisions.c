@@ -4,7 +4,8 @@
  * the database secret) and its handlers through dispatch_call and
  * dispatch_system, as the daemon runs them: create, cast, replace, secret
  * ballots with no voter in their rows, verify, close by hand and by the
- * timer (decisions_tick), MOU adoption.
+ * timer (decisions_tick), MOU adoption (only of an MOU of the decision's
+ * coalition and of one of its versions; its head when no commit is named).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include "server.h"
 #include "store_decisions.h"
 #include "store_members.h"
+#include "store_mou.h"
 
 struct fx {
 	char path[64];
@@ -93,6 +95,26 @@ static json_t *call(struct fx *f, int64_t who, const char *op, json_t *args, int
 		return NULL;
 	}
 	return data;
+}
+
+/* An MOU row of coalition cid with the versions v1 then v2 (head v2), as
+ * the MOU area records them after its git commits (the texts are not needed
+ * here: decisions only read the rows). Returns its id. */
+static int64_t make_mou(struct fx *f, int64_t cid, const char *v1, const char *v2)
+{
+	json_t *parties = json_array();
+	char now[21];
+	int64_t id = 0;
+	rt_now(now);
+	assert_int_equal(db_begin(f->db, 1), RT_OK);
+	assert_int_equal(store_mou_create(f->db, cid, "Hub MOU", parties, f->conv, &id), RT_OK);
+	for (const char *v = v1; v; v = v == v1 ? v2 : NULL) {
+		assert_int_equal(store_mou_version_add(f->db, id, v, f->conv, now), RT_OK);
+		assert_int_equal(store_mou_set_head(f->db, id, v, now), RT_OK);
+	}
+	assert_int_equal(db_commit(f->db), RT_OK);
+	json_decref(parties);
+	return id;
 }
 
 static int64_t create(struct fx *f, json_t *extra)
@@ -266,8 +288,10 @@ static void test_open_org_change(void **state)
 static void test_timer_close_and_adoption(void **state)
 {
 	struct fx *f = *state;
+	/* the decision adopts the MOU's first version, not its head */
 	const char *commit = "0123456789abcdef0123456789abcdef01234567";
-	int64_t id = create(f, json_pack("{s:i, s:s}", "mou", 3, "commit", commit));
+	int64_t mou = make_mou(f, f->cid, commit, "89abcdef0123456789abcdef0123456789abcdef");
+	int64_t id = create(f, json_pack("{s:I, s:s}", "mou", (json_int_t)mou, "commit", commit));
 	int64_t id2 = create(f, NULL);
 	char sql[256];
 	json_t *g;
@@ -286,10 +310,12 @@ static void test_timer_close_and_adoption(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(g, "decision"), "status")), "closed");
 	assert_true(json_is_null(json_object_get(json_object_get(g, "decision"), "closed_by")));
 	json_t *adopted = json_object_get(json_object_get(json_object_get(g, "tally"), "outcome"), "adopted");
-	assert_int_equal(json_integer_value(json_object_get(adopted, "mou")), 3);
+	assert_int_equal(json_integer_value(json_object_get(adopted, "mou")), mou);
 	assert_string_equal(json_string_value(json_object_get(adopted, "commit")), commit);
 	json_decref(g);
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM decision_adoptions WHERE decision_id = %lld AND mou_id = 3", (long long)id);
+	snprintf(sql, sizeof sql,
+	         "SELECT count(*) FROM decision_adoptions WHERE decision_id = %lld AND mou_id = %lld AND mou_commit = '%s'",
+	         (long long)id, (long long)mou, commit);
 	assert_int_equal(sql_int(f, sql), 1);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM decisions WHERE status = 'open' AND id = %lld", (long long)id2);
 	assert_int_equal(sql_int(f, sql), 1);
@@ -328,6 +354,54 @@ static void test_kinds_through_ops(void **state)
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM decisions"), before);
 }
 
+/* decision.create checks the MOU it names: of the decision's coalition (else
+ * not_found, as for an MOU that does not exist), the commit one of its
+ * versions; without a commit, the head is recorded. A refusal adds nothing. */
+static void test_create_mou_checks(void **state)
+{
+	struct fx *f = *state;
+	const char *v1 = "1111111111111111111111111111111111111111", *v2 = "2222222222222222222222222222222222222222";
+	const char *w1 = "3333333333333333333333333333333333333333";
+	int64_t own = make_mou(f, f->cid, v1, v2), cid2 = 0, foreign;
+	int64_t before;
+	char closes[21];
+	json_t *data;
+
+	assert_int_equal(db_begin(f->db, 1), RT_OK);
+	assert_int_equal(store_coalition_create(f->db, "co2", "Co2", "", &cid2), RT_OK);
+	assert_int_equal(db_commit(f->db), RT_OK);
+	foreign = make_mou(f, cid2, w1, NULL);
+	rt_time_after(closes, 3600);
+	before = sql_int(f, "SELECT count(*) FROM decisions");
+	struct { json_int_t mou; const char *commit; } refused[] = {
+		{ foreign, NULL },            /* another coalition's MOU */
+		{ foreign, w1 },              /* ... with its own real commit */
+		{ own + foreign + 100, NULL }, /* no such MOU */
+		{ own, w1 },                  /* a commit of another MOU */
+		{ own, "4444444444444444444444444444444444444444" }, /* a commit of nothing */
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		json_t *args = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:s, s:I}", "coalition", "co", "title", "T", "body",
+		                         "B", "kind", "proposal", "eligible_roles", "provider", "closes_at", closes, "mou",
+		                         refused[i].mou);
+		if (refused[i].commit)
+			json_object_set_new(args, "commit", json_string(refused[i].commit));
+		call(f, f->conv, "decision.create", args, RT_ENOTFOUND);
+	}
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM decisions"), before);
+
+	/* an earlier version may be named; without a commit, the head is recorded */
+	int64_t id = create(f, json_pack("{s:I, s:s}", "mou", (json_int_t)own, "commit", v1));
+	int64_t id2 = create(f, json_pack("{s:I}", "mou", (json_int_t)own));
+	data = call(f, f->dee, "decision.get", json_pack("{s:I}", "decision", (json_int_t)id2), RT_OK);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(data, "decision"), "mou")), own);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(data, "decision"), "commit")), v2);
+	json_decref(data);
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM decisions WHERE id = %lld AND mou_commit = '%s'", (long long)id, v1);
+	assert_int_equal(sql_int(f, sql), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +411,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_org_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timer_close_and_adoption, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kinds_through_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_mou_checks, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
