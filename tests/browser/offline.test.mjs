@@ -11,7 +11,8 @@
 // once, as another connection checks. Then the replies that get lost: a
 // named message is sent again with its key and stored once; an anonymous
 // one (whose key the server does not keep) is looked for first and not
-// posted twice. Last, a queued ballot the server refuses (the decision
+// posted twice. A tab closed with a message waiting leaves it to another tab
+// of the same member. Last, a queued ballot the server refuses (the decision
 // closed meanwhile) is shown with its reason and leaves the queue.
 
 import { test, before, after } from 'node:test';
@@ -213,6 +214,31 @@ test('a reply lost on the way: a named message is sent again with its key, an an
   assert.equal(stored.length, 1, 'the anonymous message is stored once');
   assert.equal(stored[0].author, null);
   assert.equal(await page.locator('#message-list li.message', { hasText: anon }).count(), 1);
+});
+
+test('a tab closed with a message waiting: another tab of the same member sends it, once', async () => {
+  const { page } = tabs.thread;
+  const text = `Written in a tab that was closed ${stamp}`;
+  const other = await openTab('closed', `#/c/valley/threads/${THREAD}`);
+  await other.locator('#compose-form').waitFor();
+  await online(other);
+
+  proxy.cut();
+  await offline(other);
+  await offline(page);
+  await other.getByLabel('Your message').fill(text);
+  await other.getByRole('button', { name: 'Post message' }).click();
+  await other.locator('#pending-messages li.pending', { hasText: text }).waitFor();
+  await page.locator('#queue-toggle', { hasText: '1 waiting to be sent' }).waitFor();
+  await other.close();
+  delete tabs.closed;
+
+  proxy.restore();
+  await reconnect(page);
+  await page.locator('#queue-toggle').waitFor({ state: 'hidden' });
+  await until('the message on the server', async () => (await messagesWith(text)).length > 0);
+  assert.equal((await messagesWith(text)).length, 1);
+  await page.locator('#message-list li.message', { hasText: text }).waitFor();
 });
 
 test('a queued ballot the server refuses is shown with its reason and leaves the queue', async () => {

@@ -19,6 +19,14 @@
 //   - a secret ballot seals its reply under the key instead of the generic
 //     table: a retry with the same key gets the same receipt. Safe as is.
 //
+// Each page (tab) sends only its own writes. A write whose page has closed
+// is adopted by the next page of the same member that is online: a page is
+// alive while it holds its Web Lock (navigator.locks, released by the
+// browser when the page goes, even on a crash), and adoption itself runs
+// under a lock so two tabs never take the same write. Where Web Locks are
+// missing (plain http to a non-local host), a heartbeat in localStorage
+// stands in, with a margin for the throttled timers of background tabs.
+//
 // Not kept (they stay in memory, as before): writes without a signed-in
 // member, respondents' writes (their token is a secret), invitations (the
 // reply shows a link once) and read markers (thread.read: sent again when
@@ -36,7 +44,11 @@ const PREFIX = 'roundtable.queue.'; // + member id: {items, failed}
 const PAGES = 'roundtable.pages'; // {pageId: last heartbeat (ms)}
 const LAST = 'roundtable.queue.last'; // the member of the last session: counted before the next
 const BEAT = 5000;
-const GONE = 3 * BEAT; // a page silent this long is closed: its writes are adopted
+const GONE = 120000; // without Web Locks: a page silent this long is closed (background tabs beat once a minute)
+const LOCK = 'roundtable.page.'; // + page id: held for the page's lifetime
+const ADOPT_LOCK = 'roundtable.queue.adopt';
+const locks = typeof navigator !== 'undefined' && navigator.locks && typeof navigator.locks.query === 'function'
+  ? navigator.locks : null;
 const MAX_FAILED = 20;
 const NOT_KEPT = new Set(['thread.read', 'member.invite', 'respondent.invite']);
 
@@ -105,6 +117,15 @@ export class Queue {
     this.live = new Set(); // keys this page has handed to the connection
     this.listeners = new Set();
     this.wasHeld = 0;
+    this.adopting = false;
+    // The page this tab showed before a reload: its writes are ours at once.
+    try {
+      this.previous = sessionStorage.getItem('roundtable.page');
+      sessionStorage.setItem('roundtable.page', this.page);
+    } catch (e) {
+      this.previous = null;
+    }
+    if (locks) locks.request(LOCK + this.page, () => new Promise(() => {})).catch(() => {});
     this.beat();
     setInterval(() => this.beat(), BEAT);
     window.addEventListener('pagehide', () => this.leave());
@@ -120,7 +141,7 @@ export class Queue {
   beat() {
     const pages = readJSON(PAGES, {});
     const now = Date.now();
-    for (const [id, at] of Object.entries(pages)) if (now - at > GONE * 4) delete pages[id];
+    for (const [id, at] of Object.entries(pages)) if (now - at > GONE * 2) delete pages[id];
     pages[this.page] = now;
     writeJSON(PAGES, pages);
     if (this.member !== null && this.conn.isOpen()) this.adopt();
@@ -132,10 +153,14 @@ export class Queue {
     writeJSON(PAGES, pages);
   }
 
-  alive(page) {
-    if (page === this.page) return true;
-    const at = readJSON(PAGES, {})[page];
-    return typeof at === 'number' && Date.now() - at < GONE;
+  // Resolves a test page -> is that page still open.
+  async aliveTest() {
+    if (locks) {
+      const held = new Set(((await locks.query()).held || []).map((l) => l.name));
+      return (page) => page === this.page || held.has(LOCK + page);
+    }
+    const pages = readJSON(PAGES, {});
+    return (page) => page === this.page || (typeof pages[page] === 'number' && Date.now() - pages[page] < GONE);
   }
 
   load(member = this.member) {
@@ -266,11 +291,32 @@ export class Queue {
 
   // Hands the connection this member's writes that no open page is sending:
   // ours from before a reload or a sign-in, or those of a tab that closed.
+  // Right away (before the views of a new session load), those of this page
+  // and of the page this tab was before a reload (gone: its pagehide
+  // removed it from the heartbeat table); then, under the adoption lock,
+  // those of any other page that has closed.
   adopt() {
     const state = this.load();
-    const mine = state.items.filter((it) => !this.live.has(it.key) && !(it.owner && it.owner !== this.page && this.alive(it.owner)));
-    if (!mine.length) return;
-    for (const it of mine) {
+    const previousGone = this.previous && !(this.previous in readJSON(PAGES, {}));
+    this.take(state, state.items.filter((it) => !this.live.has(it.key) &&
+      (!it.owner || it.owner === this.page || (previousGone && it.owner === this.previous))));
+    if (this.adopting) return;
+    this.adopting = true;
+    const member = this.member;
+    const claim = async () => {
+      const alive = await this.aliveTest();
+      if (this.member !== member) return;
+      const fresh = this.load();
+      this.take(fresh, fresh.items.filter((it) => !this.live.has(it.key) && !alive(it.owner)));
+    };
+    const run = locks ? locks.request(ADOPT_LOCK, claim) : claim();
+    run.catch((e) => console.error(e)).finally(() => { this.adopting = false; });
+  }
+
+  // Claims these items of state for this page and hands them to the connection, in order.
+  take(state, items) {
+    if (!items.length) return;
+    for (const it of items) {
       it.owner = this.page;
       it.held = true;
       this.live.add(it.key);
@@ -278,7 +324,7 @@ export class Queue {
     this.save(state);
     this.changed();
     const noop = () => {};
-    this.conn.restore(mine.map((it) => ({
+    this.conn.restore(items.map((it) => ({
       msg: { op: it.op, args: it.args, key: it.key }, maybeSent: it.sent, resolve: noop, reject: noop,
     })));
   }
