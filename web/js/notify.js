@@ -126,6 +126,7 @@ export class Notifier {
 
   // Open decisions I may still vote on, and RFQs, that close within a day.
   async checkSoon(slugs) {
+    if (!this.conn.isOpen()) return; // reads would only pile up offline; the next session checks
     const member = this.member;
     const now = Date.now();
     const soon = (iso) => {
