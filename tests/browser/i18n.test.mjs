@@ -29,6 +29,7 @@ const AREAS = [
   { hash: '#/c/valley/rfqs', h1: 'Selección del Hub', ready: '#rfq-list li' },
   { hash: '#/c/valley/threads', h1: 'Conversaciones', ready: '#thread-list li.thread-row' },
   { hash: '#/c/valley/decisions', h1: 'Decisiones', ready: 'li.decision-card', shot: 'i18n-es-decisions.png' },
+  { hash: '#/c/valley/home', h1: 'Lo que necesita de usted', ready: '.home-grid:not([hidden]) li.home-item' },
 ];
 
 // --- the tables, in node ----------------------------------------------------
@@ -275,7 +276,7 @@ test('choosing Español puts the header and the coalition page in Spanish, in pl
   assert.equal((await page.locator('#conn-text').textContent()).trim(), 'En línea');
   assert.match(await page.locator('#who').textContent(), /^Sesión iniciada como Maria Lopez$/);
   const areaLinks = (await page.locator('nav.area-nav a').allTextContents()).map((s) => s.trim());
-  assert.deepEqual(areaLinks.sort(), ['Conversaciones', 'Decisiones', 'Hitos', 'Memorandos (MOU)', 'Selección del Hub (RFQ)'].sort());
+  assert.deepEqual(areaLinks.sort(), ['Conversaciones', 'Decisiones', 'Hitos', 'Lo que necesita de usted', 'Memorandos (MOU)', 'Selección del Hub (RFQ)'].sort());
   // Roles are named in Spanish too.
   assert.match(await page.locator('#member-list').textContent(), /Convocante/);
   assert.match(await page.locator('#member-list').textContent(), /Equipo de diseño/);

@@ -67,9 +67,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Start `roundtable serve` and wait for /healthz. Returns a handle with
 // url, port, dataDir, log() and stop() (SIGTERM, resolves with the exit code).
-export async function startDaemon({ dataDir, port } = {}) {
+// extraArgs go to serve (e.g. ['--origin', proxy.url]).
+export async function startDaemon({ dataDir, port, extraArgs = [] } = {}) {
   port = port || await freePort();
-  const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--web', WEB_DIR];
+  const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--web', WEB_DIR, ...extraArgs];
   const child = spawn(RT_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
@@ -107,6 +108,80 @@ export async function startDaemon({ dataDir, port } = {}) {
       const result = await exit;
       clearTimeout(timer);
       return result;
+    },
+  };
+}
+
+// A TCP proxy on its own port in front of the daemon's, to take the page's
+// network away for real (context.setOffline does not touch WebSockets:
+// playwright issue 4910). The page loads from proxy.url, so start the daemon
+// with ['--origin', proxy.url].
+//   cut()      closes every WebSocket connection through the proxy (the page
+//              sees its socket close) and refuses new upgrades; plain HTTP
+//              still passes, so the page can be reloaded while "offline".
+//   mute()     keeps the WebSockets open and forwards what the page sends,
+//              but drops everything the daemon answers: replies get lost.
+//   restore()  lets everything through again.
+export async function startCutProxy(targetPort) {
+  const pairs = new Set();
+  let cut = false;
+  let muted = false;
+  const server = net.createServer((client) => {
+    client.once('data', (first) => {
+      const head = first.toString('latin1');
+      const ws = /^GET \/ws[ ?]/.test(head) && /\r\nupgrade:\s*websocket/i.test(head);
+      if (cut && ws) {
+        client.destroy();
+        return;
+      }
+      const up = net.connect(targetPort, '127.0.0.1');
+      const pair = { client, up, ws };
+      pairs.add(pair);
+      const end = () => {
+        pairs.delete(pair);
+        client.destroy();
+        up.destroy();
+      };
+      client.on('data', (d) => up.write(d));
+      up.on('data', (d) => {
+        if (!(pair.ws && muted)) client.write(d);
+      });
+      for (const s of [client, up]) {
+        s.on('close', end);
+        s.on('error', end);
+      }
+      up.write(first);
+    });
+    client.on('error', () => client.destroy());
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    cut() {
+      cut = true;
+      muted = false;
+      for (const p of [...pairs]) {
+        if (!p.ws) continue;
+        p.client.destroy();
+        p.up.destroy();
+        pairs.delete(p);
+      }
+    },
+    mute() {
+      muted = true;
+    },
+    restore() {
+      cut = false;
+      muted = false;
+    },
+    close() {
+      for (const p of pairs) {
+        p.client.destroy();
+        p.up.destroy();
+      }
+      return new Promise((resolve) => server.close(resolve));
     },
   };
 }

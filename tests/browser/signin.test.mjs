@@ -96,7 +96,11 @@ test('maria signs in and sees the Valley coalition, its members and her roles', 
   assert.match(await page.locator('#who').textContent(), /Maria Lopez/);
   await page.locator('#conn-status[data-state="online"]').waitFor();
 
+  // A coalition opens at its home (what needs you now); members are one link away.
   await card.getByRole('link', { name: 'Valley Shared Services Alliance' }).click();
+  await page.waitForURL(/#\/c\/valley\/home$/);
+  await page.locator('#home-summary', { hasText: /need/ }).waitFor();
+  await page.getByRole('link', { name: 'Members and roles' }).click();
   await page.waitForURL(/#\/c\/valley$/);
   await page.locator('h1', { hasText: 'Valley Shared Services Alliance' }).waitFor();
   await member(page, 'Luis Ortega').waitFor();

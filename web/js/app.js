@@ -2,6 +2,7 @@
 // on location.hash.
 //
 //   #/                  your coalitions
+//   #/c/<slug>/home     what needs you now in a coalition (views/home.js): where a coalition opens
 //   #/c/<slug>          one coalition: members, your roles, invitations
 //   #/invite/<token>    accept an invitation (no sign-in needed)
 //   #/signin            sign in
@@ -13,6 +14,11 @@
 // Language: the member's choice from the switch in the header (kept in
 // localStorage), else the browser's languages (es* -> Spanish), else English.
 // Switching re-renders the header and the current view in place.
+//
+// The header also holds the notifications (notify.js) and, beside the
+// connection status, the writes waiting to be sent (queue.js: the offline
+// queue, kept in localStorage). Both follow the connection's sessions before
+// the views do, so a reload catches up and resends before anything else.
 
 import { Connection, RtError } from './conn.js';
 import { t, setLocale, getLocale, pickLocale, extendStrings, LOCALES } from './i18n.js';
@@ -22,6 +28,8 @@ import * as coalitionsView from './views/coalitions.js';
 import * as coalitionView from './views/coalition.js';
 import * as acceptView from './views/accept.js';
 import { areas } from './areas.js';
+import { Queue, queueIndicator } from './queue.js';
+import { Notifier } from './notify.js';
 
 const conn = new Connection();
 
@@ -38,6 +46,12 @@ const app = {
   adoptSession,
   announce,
 };
+
+// Before the views' own 'session' listener (below): writes kept from before a
+// reload go out first, and the notifications subscribe with `since` first.
+app.queue = new Queue(app);
+app.notify = new Notifier(app);
+let queueUi = null;
 
 let current = null; // {destroy} of the view on screen
 let lastRouteKey = null;
@@ -219,6 +233,8 @@ async function signOut() {
 }
 
 async function signOutInner() {
+  // Nothing this member wrote and did not send stays on a shared device.
+  if (app.session) app.queue.forget(app.session.member.id);
   try {
     await postJSON('DELETE', '/api/session');
   } catch (e) {
@@ -358,6 +374,8 @@ function applyLocale() {
   renderLangSwitch();
   renderUserBar();
   renderConnState(connState);
+  if (queueUi) queueUi.render();
+  app.notify.render();
   render(true, { keepFocus: true });
 }
 
@@ -389,6 +407,9 @@ function staticStrings() {
 function boot() {
   setLocale(savedLocale() || browserLocale());
   buildLangSwitch();
+  queueUi = queueIndicator(app.queue);
+  document.getElementById('conn').append(queueUi.button, queueUi.panel);
+  app.notify.mount(document.getElementById('notify'));
   staticStrings();
   renderLangSwitch();
   // Another tab of this browser chose a language: follow it.

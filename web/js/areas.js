@@ -10,8 +10,10 @@ import * as discussions from './views/discussions.js';
 import * as decisions from './views/decisions.js';
 import * as mou from './views/mou.js';
 import * as rfq from './views/rfq.js';
+import * as home from './views/home.js';
 
 export const areas = [
+  home,
   milestones,
   mou,
   rfq,

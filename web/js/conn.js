@@ -10,14 +10,26 @@
 // again to every coalition it followed, with `since` set to the last event
 // seq it saw there, so the events it missed arrive in order.
 //
-// Requests made while offline wait and go out once the connection is back.
-// A request already sent when the connection dropped is sent again only when
-// that is safe: it carries an idempotency key, or it only reads.
+// Requests made while offline wait and go out once the connection is back,
+// in the order they were made. A request already sent when the connection
+// dropped is sent again only when that is safe: it carries an idempotency
+// key, or it only reads. Some writes carrying a key are not kept by the
+// server (an anonymous message.post: see docs/protocol.md, Anonymity); for
+// those the journal is asked first whether the write already happened.
+//
+// The journal (setJournal; web/js/queue.js) keeps every keyed write in
+// localStorage until its reply arrives, so writes made offline survive a
+// reload: restore() puts them back at the front of the outbox.
+//
+// subscribe(slug, {since}) catches up on events missed while the page was
+// closed: those (seq up to the subscribe reply's seq) are emitted as
+// 'catchup', never as 'event', so views never see old history as news.
 //
 // Listeners:
 //   on('state', fn(state, detail))   'connecting' | 'online' | 'offline'
 //   on('session', fn(whoami|null))   after each (re)connect: who we are
 //   on('event', fn(event))           every event, duplicates dropped
+//   on('catchup', fn(event))         an event replayed by subscribe({since})
 //   on('signedout', fn())            the session ended (session.ended event, or a
 //                                    request refused as unauthenticated)
 
@@ -45,6 +57,9 @@ export class Connection {
     this.outbox = []; // requests waiting for the connection
     this.listeners = new Map();
     this.subscriptions = new Map(); // slug -> last seq seen (number) or null
+    this.catchup = new Map(); // slug -> seq up to which events are a catch-up replay
+    this.journal = null; // see setJournal
+    this.flushing = false;
     this.attempt = 0;
     this.retryTimer = null;
     this.retryAt = 0;
@@ -133,8 +148,17 @@ export class Connection {
     const waiting = [...this.pending.values()];
     this.pending.clear();
     this.outbox = [];
-    for (const p of waiting) p.reject(new RtError({ code: 'offline', message: 'signed in or out' }));
+    for (const p of waiting) {
+      if (p.journaled && this.journal) this.journal.dropped(p.msg);
+      p.reject(new RtError({ code: 'offline', message: 'signed in or out' }));
+    }
     this.open();
+  }
+
+  // journal: {record(msg), held(msg), sent(msg), settle(msg, ok, dataOrError),
+  // dropped(msg), needsCheck(msg), check(msg, read)}: web/js/queue.js.
+  setJournal(journal) {
+    this.journal = journal;
   }
 
   // Close a socket we no longer want without noise: closing one that is still
@@ -212,6 +236,8 @@ export class Connection {
         p.reject(new RtError({ code: 'offline' }));
       } else if (p.safe) {
         p.sent = false;
+        p.maybeSent = true; // it may have reached the server
+        if (p.journaled && this.journal) this.journal.held(p.msg);
         keep.push(p);
       } else {
         p.reject(new RtError({ code: 'offline', message: 'connection lost' }));
@@ -271,15 +297,23 @@ export class Connection {
     }
   }
 
-  // Follow a coalition's events from now on. Resolves with the subscribe reply.
-  async subscribe(slug) {
+  // Follow a coalition's events from now on. Resolves with the subscribe
+  // reply. With {since: seq}, the events after seq are replayed first, as
+  // 'catchup' events (those up to the reply's seq). A coalition already
+  // followed is not subscribed again.
+  async subscribe(slug, { since } = {}) {
     if (this.subscriptions.has(slug)) return { seq: this.subscriptions.get(slug) };
-    this.subscriptions.set(slug, null);
+    const replay = typeof since === 'number' && since >= 0;
+    this.subscriptions.set(slug, replay ? since : null);
+    const args = { coalition: slug };
+    if (replay) args.since = since;
     try {
-      const data = await this.request('coalition.subscribe', { coalition: slug });
+      const data = await this.request('coalition.subscribe', args);
       const seen = this.subscriptions.get(slug);
-      if (data && typeof data.seq === 'number' && (seen === null || seen === undefined || seen < data.seq)) {
-        this.subscriptions.set(slug, data.seq);
+      if (data && typeof data.seq === 'number') {
+        // Runs before the replayed events are read: they arrive after the reply.
+        if (replay) this.catchup.set(slug, data.seq);
+        else if (seen === null || seen === undefined || seen < data.seq) this.subscriptions.set(slug, data.seq);
       }
       return data;
     } catch (e) {
@@ -290,6 +324,7 @@ export class Connection {
 
   forgetSubscriptions() {
     this.subscriptions.clear();
+    this.catchup.clear();
   }
 
   receive(text) {
@@ -307,6 +342,7 @@ export class Connection {
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);
+    if (p.journaled && this.journal) this.journal.settle(p.msg, !!msg.ok, msg.ok ? (msg.data || {}) : (msg.error || {}));
     if (msg.ok) {
       p.resolve(msg.data || {});
     } else {
@@ -323,17 +359,24 @@ export class Connection {
       // Signed out elsewhere (another tab, auth.logout): this connection is
       // anonymous now and follows nothing.
       this.subscriptions.clear();
+      this.catchup.clear();
       this.resumeToken = null;
       this.emit('signedout');
       return;
     }
     const slug = msg.coalition;
+    let old = false;
     if (slug && typeof msg.seq === 'number') {
       const last = this.subscriptions.get(slug);
       if (typeof last === 'number' && msg.seq <= last) return; // already seen
       if (this.subscriptions.has(slug)) this.subscriptions.set(slug, msg.seq);
+      const upto = this.catchup.get(slug);
+      if (typeof upto === 'number') {
+        if (msg.seq <= upto) old = true;
+        else this.catchup.delete(slug);
+      }
     }
-    this.emit('event', msg);
+    this.emit(old ? 'catchup' : 'event', msg);
   }
 
   // Used by the handshake: goes out on this socket now, never queued or repeated.
@@ -350,6 +393,10 @@ export class Connection {
     });
   }
 
+  isOpen() {
+    return this.state === 'online' && !!this.ws && this.ws.readyState === WebSocket.OPEN;
+  }
+
   request(op, args = {}, opts = {}) {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
@@ -357,27 +404,76 @@ export class Connection {
       if (opts.key !== undefined) msg.key = opts.key;
       const safe = opts.key !== undefined || SAFE_TO_REPEAT.test(op);
       const p = { msg, resolve, reject, safe, sent: false };
+      if (opts.key !== undefined && this.journal) p.journaled = this.journal.record(msg);
       this.pending.set(id, p);
-      if (this.state === 'online' && this.ws && this.ws.readyState === WebSocket.OPEN) {
+      // Behind anything still waiting, so writes go out in the order they were made.
+      if (this.isOpen() && !this.flushing && this.outbox.length === 0) {
         this.transmit(p);
       } else {
+        if (p.journaled) this.journal.held(msg);
         this.outbox.push(p);
+        if (this.isOpen()) this.flush();
       }
     });
+  }
+
+  // Writes kept by the journal from an earlier page (or before a sign-in):
+  // [{msg: {op, args, key}, maybeSent, resolve, reject}], oldest first. They
+  // go before everything else waiting.
+  restore(entries) {
+    const ps = entries.map((e) => {
+      const id = this.nextId++;
+      const msg = { id, op: e.msg.op, args: e.msg.args, key: e.msg.key };
+      const p = { msg, resolve: e.resolve, reject: e.reject, safe: true, sent: false, maybeSent: !!e.maybeSent, journaled: true };
+      this.pending.set(id, p);
+      return p;
+    });
+    this.outbox = ps.concat(this.outbox);
+    if (this.isOpen()) this.flush();
   }
 
   transmit(p) {
     if (!this.pending.has(p.msg.id)) this.pending.set(p.msg.id, p);
     p.sent = true;
+    if (p.journaled && this.journal) this.journal.sent(p.msg);
     this.ws.send(JSON.stringify(p.msg));
   }
 
-  flush() {
-    const queued = this.outbox;
-    this.outbox = [];
-    for (const p of queued) {
-      if (this.ws && this.ws.readyState === WebSocket.OPEN) this.transmit(p);
-      else this.outbox.push(p);
+  // Sends what waits, in order. A write that may already have reached the
+  // server and whose key the server does not keep is checked first (the
+  // journal asks the server); if it happened, its promise resolves with what
+  // the check found and it is not sent again.
+  async flush() {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.outbox.length && this.isOpen()) {
+        const ws = this.ws;
+        const p = this.outbox[0];
+        if (p.maybeSent && this.journal && this.journal.needsCheck(p.msg)) {
+          let found = null;
+          try {
+            found = await this.journal.check(p.msg, (op, args) => this.send(ws, op, args));
+          } catch (e) {
+            if (this.ws !== ws || e.code === 'offline') break;
+            found = null; // could not tell: send it, the server's answer decides
+          }
+          if (this.ws !== ws || !this.isOpen()) break;
+          if (this.outbox[0] !== p) continue;
+          p.maybeSent = false;
+          if (found) {
+            this.outbox.shift();
+            this.pending.delete(p.msg.id);
+            if (p.journaled) this.journal.settle(p.msg, true, found);
+            p.resolve(found);
+            continue;
+          }
+        }
+        this.outbox.shift();
+        this.transmit(p);
+      }
+    } finally {
+      this.flushing = false;
     }
   }
 }

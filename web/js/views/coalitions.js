@@ -1,4 +1,4 @@
-// Your coalitions: pick one to open.
+// Your coalitions: pick one to open (at its home: what needs you now).
 
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
@@ -20,7 +20,7 @@ export function render(app) {
     for (const c of mine) {
       const roles = c.roles || [];
       list.append(h('li', { class: 'card coalition-card', dataset: { slug: c.slug } },
-        h('h2', null, h('a', { href: '#/c/' + encodeURIComponent(c.slug) }, c.name)),
+        h('h2', null, h('a', { href: '#/c/' + encodeURIComponent(c.slug) + '/home' }, c.name)),
         c.description ? h('p', { class: 'description' }, c.description) : null,
         roles.length
           ? h('div', { class: 'roles-line' }, h('span', { class: 'label' }, t('coalitions.roles') + ':'), ' ', roleChips(roles))

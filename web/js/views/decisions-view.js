@@ -12,6 +12,7 @@ import {
   countsTable, countKeys, roundsView, tallySummary, outcomeText, statusText, myStatus, savedReceipt,
   saveReceipt, PROPOSAL, CONSENT,
 } from './decisions-util.js';
+import { pendingNote } from '../pending.js';
 
 export function render(app, slug, idParam) {
   addStylesheet();
@@ -46,7 +47,9 @@ export function render(app, slug, idParam) {
   const ballotFormArea = h('div', { id: 'ballot-form-area' });
   const receiptArea = h('div', { id: 'receipt-area' });
   const closeArea = h('div', { id: 'close-area' });
-  ballotPanel.append(h('h2', { id: 'ballot-title' }, t('dec.ballot_heading')), ballotStatus, ballotFormArea, receiptArea);
+  ballotPanel.append(h('h2', { id: 'ballot-title' }, t('dec.ballot_heading')), ballotStatus, ballotFormArea,
+    pendingNote(app, (it) => it.op === 'ballot.cast' && it.args.decision === id, 'queue.pending_ballot', 'ballot-pending'),
+    receiptArea);
 
   const el = h('article', { class: 'dec dec-view', 'aria-labelledby': 'decision-title', dataset: { slug, decisionId: id } },
     h('header', { class: 'page-head' },

@@ -12,6 +12,7 @@ import {
   loadMembers, watchMentions,
 } from './discussions-util.js';
 import { previewToggle } from './discussions-preview.js';
+import { pendingMessages } from '../pending.js';
 
 const PAGE = 30;
 
@@ -53,7 +54,7 @@ export function render(app, slug, threadParam, messageParam) {
     failure,
     h('section', { class: 'panel messages-panel', 'aria-labelledby': 'messages-title', hidden: true, id: 'messages-panel' },
       h('h2', { id: 'messages-title', class: 'visually-hidden' }, t('disc.messages_label')),
-      earlier, empty, list),
+      earlier, empty, list, pendingMessages(app, threadId)),
     composeArea);
 
   const canPost = () => (me.roles || []).some((r) => r !== 'observer');
@@ -477,8 +478,25 @@ export function render(app, slug, threadParam, messageParam) {
       submit.disabled = true;
       submit.textContent = t('disc.posting');
       posting += 1;
+      const key = draftKey;
+      const sending = conn.request('message.post', args, { key });
+      if (app.queue && app.queue.waiting((it) => it.key === key).length) {
+        // Offline: kept on this device and shown below the messages as
+        // waiting (web/js/pending.js); the composer is free for the next one.
+        draftKey = newKey();
+        textarea.value = '';
+        preview.reset();
+        anon.checked = false;
+        cancelReply();
+        submit.disabled = false;
+        submit.textContent = t('disc.post');
+        sending.then((data) => { if (alive) put({ ...data.message, mine: true }); }, () => {})
+          .finally(() => { posting -= 1; });
+        textarea.focus();
+        return;
+      }
       try {
-        const data = await conn.request('message.post', args, { key: draftKey });
+        const data = await sending;
         if (!alive) return;
         draftKey = newKey();
         put({ ...data.message, mine: true });

@@ -11,6 +11,7 @@
 import { h, clear, append, newKey } from '../dom.js';
 import { t, errorText, formatDate, getLocale } from '../i18n.js';
 import { milestoneChart } from './milestones-chart.js';
+import { pendingNote } from '../pending.js';
 
 const STATUSES = ['not_started', 'on_track', 'at_risk', 'achieved'];
 const STATUS_ICON = { not_started: '○', on_track: '●', at_risk: '▲', achieved: '✓' };
@@ -267,6 +268,7 @@ function render(app, slug) {
         h('p', { class: 'hint', id: id + '-note-hint' }, t('milestones.note_hint')),
         note),
       error,
+      pendingNote(app, (it) => it.op === 'milestone.update' && it.args.milestone === m.id, 'queue.pending_update'),
       h('div', { class: 'actions' }, submit));
     const details = h('details', { class: 'ms-update-box' }, h('summary', null, t('milestones.post_update')), form);
     form.addEventListener('submit', async (ev) => {

@@ -8,6 +8,7 @@
 import { h, clear, append, newKey } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { respondentsChart, chartStrings, chartStringsEs } from './rfq-chart.js';
+import { pendingNote } from '../pending.js';
 
 function richText(html) {
   const div = h('div', { class: 'md' });
@@ -114,7 +115,9 @@ export function evaluatorPanel(ctx) {
     const submit = h('button', { type: 'submit', class: 'primary' }, t('rfq.save_scores'),
       h('span', { class: 'visually-hidden' }, ' ' + r.organization));
     const form = h('form', { class: 'stack rfq-score-form', dataset: { respondentId: r.id } },
-      h('h4', null, t('rfq.your_scores')), fields, error, status, h('div', { class: 'actions' }, submit));
+      h('h4', null, t('rfq.your_scores')), fields, error, status,
+      pendingNote(app, (it) => it.op === 'score.submit' && it.args.rfq === rfq.id && it.args.respondent === r.id, 'queue.pending_score'),
+      h('div', { class: 'actions' }, submit));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       error.hidden = true;
