@@ -194,10 +194,15 @@ test('every acknowledged write survives kills at every crash point, exactly once
       await sleep(30 + Math.floor(rand() * 600));
       kills.random++;
     }
-    await d.respawn({ env: {} }); // kills if still running, then starts clean
+    if (d.proc.exitCode === null && d.proc.signalCode === null) {
+      d.proc.kill('SIGKILL');
+      await d.proc.exited;
+    }
     await Promise.all(running);
     for (const v of voters) v.c?.terminate();
+    if (TORTURE && (k + 1) % 40 === 0) console.log(`# ${k + 1} kills so far`);
   }
+  await d.respawn({ env: {} });
 
   // Retry what is still in flight, then check everything.
   for (const v of voters) await assertAtomic(v);
