@@ -79,7 +79,12 @@ const PAGES = [
       }],
     ],
   },
+  {
+    name: 'respondent after the close', signedOut: true, hash: (x) => `#/respond/${x.closedRespondentToken}`,
+    ready: '#resp-state :is(p, strong)',
+  },
   { name: 'coalitions', hash: () => '#/', ready: 'main .card' },
+  { name: 'page not found', hash: () => '#/c/valley/nowhere', ready: 'main h1 + p' },
   {
     name: 'coalition', hash: () => '#/c/valley', ready: '#member-list li.member',
     states: [

@@ -297,7 +297,8 @@ async function loggedIn(baseUrl, email) {
 //     providers vote on, with two ballots (James, Tom), and an open
 //     proposal for conveners and the design team (James agreed);
 //   - an invitation waiting to be accepted.
-// Returns {closedRfq, openRfq, respondentToken, decision, proposal, inviteToken}.
+// Returns {closedRfq, closedRespondentToken, openRfq, respondentToken,
+// decision, proposal, inviteToken}.
 export async function arrangeShowcase(baseUrl, demoOutput) {
   const clients = [];
   try {
@@ -375,7 +376,7 @@ export async function arrangeShowcase(baseUrl, demoOutput) {
     }, 'showcase-invite');
 
     return {
-      closedRfq: demoRfq.id, openRfq, respondentToken: inv.respondent_token,
+      closedRfq: demoRfq.id, closedRespondentToken: respondents[0].token, openRfq, respondentToken: inv.respondent_token,
       decision: dec.decision.id, proposal: proposal.decision.id, inviteToken: invite.invite_token,
     };
   } finally {
