@@ -25,7 +25,7 @@ if [ -n "$missing" ]; then
     exit 1
   fi
 fi
-if [ "$what" = test ] && { [ ! -d node_modules/ws ] || [ ! -d node_modules/playwright-core ]; }; then
+if [ "$what" = test ] && { [ ! -d node_modules/ws ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; }; then
   npm ci --no-audit --no-fund
 fi
 exit 0

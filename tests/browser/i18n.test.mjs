@@ -152,6 +152,60 @@ test('the browser language is read as es for every Spanish tag, English otherwis
   assert.equal(i18n.pickLocale([]), 'en');
 });
 
+test('every text that counts something ({count}) has plural forms in both languages', async () => {
+  const { tables } = await loadTables();
+  const flat = [];
+  for (const { name, strings } of tables) {
+    for (const [lang, table] of Object.entries(strings)) {
+      for (const [id, text] of Object.entries(table)) {
+        if (typeof text === 'string' && text.includes('{count}')) flat.push(`${name} ${lang} ${id}: "${text}"`);
+      }
+    }
+  }
+  assert.deepEqual(flat, []);
+});
+
+test('numbers, shares, decimals, days and plurals are written in the chosen language', async () => {
+  const { i18n } = await loadTables();
+  try {
+    i18n.setLocale('en');
+    assert.equal(i18n.formatNumber(1234.5), '1,234.5');
+    assert.equal(i18n.formatDecimal(3, 1), '3.0');
+    assert.equal(i18n.formatPercent(0.6), '60%');
+    assert.equal(i18n.formatPercent(1.4, { clamp: true }), '100%');
+    assert.equal(i18n.formatDay('2026-03-05'), 'Mar 5, 2026');
+    assert.equal(i18n.formatNumber(undefined), '');
+    // A number passed to t() is formatted, and picks the plural form.
+    assert.equal(i18n.t('coalition.member_count', { count: 1234 }), '1,234 members');
+    assert.equal(i18n.t('coalition.member_count', { count: 1 }), '1 member');
+    i18n.setLocale('es');
+    assert.equal(i18n.formatDay('2026-03-05'), '5 mar 2026');
+    assert.equal(i18n.formatDecimal(3.25, 1), '3.3');
+    assert.equal(i18n.t('coalition.member_count', { count: 1234 }), '1,234 miembros');
+    assert.equal(i18n.t('coalition.member_count', { count: 1 }), '1 miembro');
+  } finally {
+    i18n.setLocale('en');
+  }
+});
+
+test('no view formats a number or a date by itself: everything goes through format.js', async () => {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const found = [];
+  const scan = async (dir) => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) await scan(file);
+      else if (entry.name.endsWith('.js') && !['format.js', 'i18n.js'].includes(entry.name)) {
+        (await readFile(file, 'utf8')).split('\n').forEach((line, i) => {
+          if (/\bIntl\.|\.toLocale\w*String\(|\.toFixed\(/.test(line)) found.push(`${path.relative(WEB_DIR, file)}:${i + 1}: ${line.trim()}`);
+        });
+      }
+    }
+  };
+  await scan(path.join(WEB_DIR, 'js'));
+  assert.deepEqual(found, []);
+});
+
 // --- in the browser -----------------------------------------------------------
 
 async function openPage(options) {

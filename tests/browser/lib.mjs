@@ -4,7 +4,7 @@
 // small WebSocket client for setting things up behind the page's back.
 
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -281,5 +281,180 @@ export class RtClient {
 
   close() {
     this.ws.close();
+  }
+}
+
+// --- accessibility ------------------------------------------------------------
+
+const AXE_PATH = path.join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+let axeSource = null;
+
+// WCAG 2.1 A and AA, plus axe's best practices; only serious and critical
+// findings fail.
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+const FAILING_IMPACT = new Set(['serious', 'critical']);
+
+// Run axe-core on the page as it is now. The daemon's CSP allows only
+// scripts from 'self', so the page could not load axe itself; playwright's
+// evaluate runs it through the DevTools protocol, which CSP does not govern
+// (no bypassCSP: the page keeps its real policy, and watchPage would report a
+// blocked script). Returns the serious and critical violations (every
+// impact with { all: true }) as lines "rule (impact): help" followed by the
+// failing nodes' selectors; an empty list means clean.
+export async function a11yViolations(page, { all = false } = {}) {
+  if (!axeSource) axeSource = await readFile(AXE_PATH, 'utf8');
+  const loaded = await page.evaluate(() => typeof window.axe === 'object');
+  if (!loaded) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return result.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map((n) => ({ impact: n.impact, target: n.target.join(' '), summary: n.failureSummary })),
+    }));
+  }, AXE_TAGS);
+  const lines = [];
+  for (const v of violations) {
+    const nodes = v.nodes.filter((n) => all || FAILING_IMPACT.has(n.impact || v.impact));
+    if (!nodes.length) continue;
+    lines.push(`${v.id} (${v.impact}): ${v.help}\n` +
+      nodes.slice(0, 8).map((n) => `    ${n.target}\n      ${String(n.summary || '').replace(/\n/g, '\n      ')}`).join('\n') +
+      (nodes.length > 8 ? `\n    ... and ${nodes.length - 8} more` : ''));
+  }
+  return lines;
+}
+
+// Fails (assert) when axe finds a serious or critical violation, naming the
+// page state (label), each rule, its impact and the selectors of the nodes.
+export async function checkA11y(page, label) {
+  const lines = await a11yViolations(page);
+  if (lines.length) {
+    throw new Error(`accessibility violations on ${label} (${page.url()}):\n  ${lines.join('\n  ')}`);
+  }
+}
+
+// Horizontal overflow of the page in CSS pixels (0 when it fits the window).
+export function horizontalOverflow(page) {
+  return page.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth);
+}
+
+// --- the demo, one step further ----------------------------------------------
+
+// The respondent links `roundtable demo` prints: [{organization, token}].
+export function demoRespondentTokens(demoOutput) {
+  const out = [];
+  for (const line of String(demoOutput || '').split('\n')) {
+    const m = /^\s+(\S.*?)\s{2,}([A-Za-z0-9_-]{43})\s*$/.exec(line);
+    if (m) out.push({ organization: m[1], token: m[2] });
+  }
+  return out;
+}
+
+const inDays = (days) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+async function loggedIn(baseUrl, email) {
+  const c = await RtClient.connect(baseUrl);
+  await c.request('auth.login', { email, password: DEMO_PASSWORD });
+  return c;
+}
+
+// Takes the demo coalition `valley` (after runDemo, whose output is given)
+// one step further over the protocol, so that every area has something in
+// each state a member meets, as in real use:
+//   - the demo RFQ: both candidates answered and submitted,
+//     it is closed, Maria, James and Grace evaluate (Grace scored both
+//     candidates, Maria and James the first): scoring forms, results table;
+//   - a second RFQ open for responses, with one invited respondent and one
+//     question waiting for an answer;
+//   - an open single-choice decision that conveners, the design team and
+//     providers vote on, with two ballots (James, Tom), and an open
+//     proposal for conveners and the design team (James agreed);
+//   - an invitation waiting to be accepted.
+// Returns {closedRfq, closedRespondentToken, openRfq, respondentToken,
+// decision, proposal, inviteToken}.
+export async function arrangeShowcase(baseUrl, demoOutput) {
+  const clients = [];
+  try {
+    const [maria, james, grace, tom] = await Promise.all(
+      ['maria', 'james', 'grace', 'tom'].map((n) => loggedIn(baseUrl, `${n}@demo.test`)));
+    clients.push(maria, james, grace, tom);
+
+    // The demo RFQ: answered, closed, scored.
+    const { rfqs } = await maria.request('rfq.list', { coalition: 'valley' });
+    const demoRfq = rfqs.find((r) => r.status === 'published');
+    if (!demoRfq) throw new Error('the demo has no published RFQ');
+    const respondents = demoRespondentTokens(demoOutput);
+    if (respondents.length < 2) throw new Error(`no respondent links in the demo output:\n${demoOutput}`);
+    const anon = await RtClient.connect(baseUrl);
+    clients.push(anon);
+    for (const [ri, r] of respondents.entries()) {
+      const got = await anon.request('response.get', { respondent_token: r.token });
+      if (got.final) continue; // the demo may have submitted some already
+      const answers = got.rfq.questions.map((q, qi) => ({
+        question: q.id,
+        body: `${r.organization} has done this for **${8 + ri * 5 + (qi % 4)} years**: ` +
+          ['a shared billing office for 40 programs.', 'monthly meetings with provider directors.',
+            'a board seat for family child care homes.', 'payroll and substitutes for 200 staff.'][(qi + ri) % 4],
+      }));
+      await anon.request('response.submit', { respondent_token: r.token, answers, final: true }, `showcase-answers-${ri}`);
+    }
+    const coalition = await maria.request('coalition.get', { coalition: 'valley' });
+    const memberId = (name) => coalition.members.find((m) => m.name === name).id;
+    for (const [name, group] of [['Maria Lopez', 'design_team'], ['James Carter', 'design_team'], ['Grace Kim', 'funder']]) {
+      await maria.request('evaluator.assign', { rfq: demoRfq.id, member: memberId(name), group }, `showcase-assign-${name}`);
+    }
+    await maria.request('rfq.close', { rfq: demoRfq.id }, 'showcase-close');
+    const full = await maria.request('rfq.get', { rfq: demoRfq.id });
+    const scoring = [[grace, [0, 1]], [james, [0]], [maria, [0]]];
+    for (const [ei, [who, which]] of scoring.entries()) {
+      for (const ri of which) {
+        const respondent = full.respondents[ri];
+        for (const [ci, c] of full.rfq.criteria.entries()) {
+          const score = Math.min(c.max, 1 + ((ci * 3 + ri * 2 + ei) % c.max));
+          const args = { rfq: demoRfq.id, respondent: respondent.id, criterion: c.id, score };
+          if (ci === 0) args.comment = ri === 0 ? 'Strong record with subsidy billing.' : 'Little experience with family child care homes.';
+          await who.request('score.submit', args, `showcase-score-${ei}-${ri}-${ci}`);
+        }
+      }
+    }
+
+    // A second RFQ, open for responses, with a respondent and a question.
+    const tpl = await maria.request('rfq.template', {});
+    const made = await maria.request('rfq.create', {
+      coalition: 'valley', title: 'Business Hub: billing, payroll and enrollment', body: tpl.body,
+      closes_at: inDays(14), questions: tpl.questions.slice(0, 6), criteria: tpl.criteria.slice(0, 5),
+    }, 'showcase-rfq2');
+    const openRfq = made.rfq.id;
+    await maria.request('rfq.publish', { rfq: openRfq }, 'showcase-rfq2-publish');
+    const inv = await maria.request('respondent.invite', { rfq: openRfq, organization: 'Riverbend Early Learning', email: 'hub@riverbend.example' }, 'showcase-rfq2-invite');
+    await anon.request('clarification.ask', { respondent_token: inv.respondent_token, text: 'May two organizations apply together?' }, 'showcase-rfq2-ask');
+
+    // An open decision that Maria (convener) may vote on.
+    const dec = await maria.request('decision.create', {
+      coalition: 'valley', title: 'When should the alliance meet?', body: 'Pick the time that works for **most** of us.',
+      kind: 'choice', options: ['Tuesday evenings', 'Saturday mornings', 'Online, any day'],
+      eligible_roles: ['convener', 'design_team', 'provider'], closes_at: inDays(7), quorum: 50,
+    }, 'showcase-decision');
+    await james.request('ballot.cast', { decision: dec.decision.id, choice: 'Tuesday evenings' }, 'showcase-ballot-james');
+    await tom.request('ballot.cast', { decision: dec.decision.id, choice: 'Online, any day', reason: 'Less driving.' }, 'showcase-ballot-tom');
+    const proposal = await maria.request('decision.create', {
+      coalition: 'valley', title: 'Share one substitute list with the Hub', body: 'The Hub keeps **one** list of substitutes for every member.',
+      kind: 'proposal', eligible_roles: ['convener', 'design_team'], closes_at: inDays(10),
+    }, 'showcase-proposal');
+    await james.request('ballot.cast', { decision: proposal.decision.id, choice: 'agree' }, 'showcase-proposal-james');
+
+    // An invitation waiting for its link to be opened.
+    const invite = await maria.request('member.invite', {
+      coalition: 'valley', email: 'rosa@demo.test', name: 'Rosa Diaz', roles: ['parent'],
+    }, 'showcase-invite');
+
+    return {
+      closedRfq: demoRfq.id, closedRespondentToken: respondents[0].token, openRfq, respondentToken: inv.respondent_token,
+      decision: dec.decision.id, proposal: proposal.decision.id, inviteToken: invite.invite_token,
+    };
+  } finally {
+    for (const c of clients) c.close();
   }
 }

@@ -6,6 +6,12 @@
 // LOCALES; anything missing falls back to English. Placeholders are written
 // {name} and filled from the params object; a plural entry is an object of
 // Intl.PluralRules categories ({one, other, ...}) chosen by params.count.
+// A number given as a param is written in the chosen language (1,234.5);
+// pass identifiers as strings. Dates and numbers: format.js.
+
+import { setFormatLocale, formatNumber } from './format.js';
+
+export { formatNumber, formatDate, formatDay, formatDecimal, formatPercent } from './format.js';
 
 const tables = {
   en: {
@@ -325,6 +331,7 @@ export function pickLocale(tags) {
 
 export function setLocale(tag) {
   if (tables[tag] && LOCALES.some((l) => l.tag === tag)) locale = tag;
+  setFormatLocale(intlLocale());
   if (typeof document !== 'undefined') document.documentElement.lang = locale;
   return locale;
 }
@@ -346,8 +353,11 @@ function lookup(id) {
 }
 
 function fill(text, params) {
-  return text.replace(/\{(\w+)\}/g, (whole, name) =>
-    params && name in params ? String(params[name]) : whole);
+  return text.replace(/\{(\w+)\}/g, (whole, name) => {
+    if (!params || !(name in params)) return whole;
+    const value = params[name];
+    return typeof value === 'number' ? formatNumber(value) : String(value);
+  });
 }
 
 // t('id', {params}) -> string. A plural entry ({one, other, ...}) is chosen by params.count.
@@ -364,20 +374,6 @@ export function t(id, params) {
 export function roleLabel(role) {
   const id = 'role.' + role;
   return lookup(id) === undefined ? role : t(id);
-}
-
-export function formatDate(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso || '');
-  return new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
-}
-
-// A number in the member's language and region (see LOCALES). options go to
-// Intl.NumberFormat; at most two decimals unless they say otherwise.
-export function formatNumber(n, options) {
-  const x = Number(n);
-  if (!Number.isFinite(x)) return String(n ?? '');
-  return new Intl.NumberFormat(intlLocale(), { maximumFractionDigits: 2, ...options }).format(x);
 }
 
 // A message for an error reply {code, message, field} in the member's

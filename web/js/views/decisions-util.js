@@ -3,7 +3,7 @@
 // the receipts kept in this browser.
 
 import { h } from '../dom.js';
-import { t, roleLabel, formatDate, ROLES } from '../i18n.js';
+import { t, roleLabel, formatDate, formatNumber, formatDecimal, formatPercent, ROLES } from '../i18n.js';
 
 let cssAdded = false;
 export function addStylesheet() {
@@ -68,6 +68,16 @@ export function outcomeText(outcome) {
   return parts.join(' · ');
 }
 
+// The count of a row of a tally and its share of all ballots, in the
+// member's language: "3" and " (60%)".
+export function countText(value) {
+  return formatNumber(value);
+}
+
+export function shareText(value, total) {
+  return ` (${formatPercent(total ? value / total : 0)})`;
+}
+
 // Horizontal bars for counts (a <table> underneath, so the numbers are read
 // as data); widths are set through the CSSOM, which the CSP allows.
 export function countsTable(decision, counts, caption) {
@@ -79,11 +89,10 @@ export function countsTable(decision, counts, caption) {
   keys.forEach((k, i) => {
     const bar = h('span', { class: 'bar-fill' + (decision.kind === 'proposal' ? ' c-' + k : '') });
     bar.style.width = `${(values[i] / max) * 100}%`;
-    const pct = total ? Math.round((values[i] / total) * 100) : 0;
     body.append(h('tr', { dataset: { key: k } },
       h('th', { scope: 'row' }, countLabel(decision.kind, k)),
       h('td', { class: 'bar-cell' }, h('span', { class: 'tally-bar', 'aria-hidden': 'true' }, bar)),
-      h('td', { class: 'num' }, String(values[i]), h('span', { class: 'muted pct' }, ` (${pct}%)`))));
+      h('td', { class: 'num' }, countText(values[i]), h('span', { class: 'muted pct' }, shareText(values[i], total)))));
   });
   return h('table', { class: 'tally-table' },
     caption ? h('caption', null, caption) : null,
@@ -118,7 +127,7 @@ export function tallySummary(tally) {
   if (tally.quorum_met !== null && tally.quorum_met !== undefined) {
     parts.push(tally.quorum_met ? t('dec.quorum_met') : t('dec.quorum_not_met'));
   }
-  if (typeof tally.mean === 'number') parts.push(t('dec.mean', { mean: tally.mean.toFixed(1) }));
+  if (typeof tally.mean === 'number') parts.push(t('dec.mean', { mean: formatDecimal(tally.mean, 1) }));
   return parts.join(' · ');
 }
 

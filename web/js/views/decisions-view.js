@@ -6,11 +6,11 @@
 // the creator, and the outcome with the rounds of a ranked count.
 
 import { h, clear, newKey } from '../dom.js';
-import { t, errorText, formatDate } from '../i18n.js';
+import { t, errorText, formatDate, formatPercent } from '../i18n.js';
 import {
   addStylesheet, decisionsHref, kindLabel, thresholdLabel, consentLabel, rolesText, choiceText,
   countsTable, countKeys, roundsView, tallySummary, outcomeText, statusText, myStatus, savedReceipt,
-  saveReceipt, PROPOSAL, CONSENT,
+  saveReceipt, countText, shareText, PROPOSAL, CONSENT,
 } from './decisions-util.js';
 import { pendingNote } from '../pending.js';
 
@@ -97,13 +97,13 @@ export function render(app, slug, idParam) {
         fact(t('dec.fact_kind'), kindLabel(d.kind)),
         d.options && d.options.length ? fact(t('dec.f_options'), d.options.join(' · ')) : null,
         fact(t('dec.fact_who'), rolesText(d.eligible_roles)),
-        fact(t('dec.fact_quorum'), d.quorum ? t('dec.fact_quorum_value', { quorum: d.quorum }) : t('dec.fact_quorum_none')),
+        fact(t('dec.fact_quorum'), d.quorum ? t('dec.fact_quorum_value', { quorum: formatPercent(d.quorum / 100) }) : t('dec.fact_quorum_none')),
         fact(t('dec.fact_threshold'), thresholdLabel(d.threshold)),
         fact(t('dec.fact_results'), d.results === 'live' ? t('dec.fact_results_live') : t('dec.fact_results_after')),
         fact(t('dec.fact_ballot'), d.secret ? t('dec.fact_secret') : t('dec.fact_open_ballot')),
         fact(t('dec.fact_per_org'), d.per_organization ? t('dec.fact_per_org_yes') : t('dec.fact_per_org_no')),
         isOpen() ? fact(t('dec.fact_closes'), formatDate(d.closes_at)) : fact(t('dec.fact_closed'), formatDate(d.closed_at || d.closes_at)),
-        d.mou ? fact(t('dec.fact_mou'), t('dec.fact_mou_value', { mou: d.mou, commit: String(d.commit || '').slice(0, 12) })) : null));
+        d.mou ? fact(t('dec.fact_mou'), t('dec.fact_mou_value', { mou: String(d.mou), commit: String(d.commit || '').slice(0, 12) })) : null));
   }
 
   // --- outcome -----------------------------------------------------------------------------
@@ -117,7 +117,7 @@ export function render(app, slug, idParam) {
     if (outcome) {
       outcomePanel.append(h('p', { class: 'outcome-line big result-' + outcome.result, id: 'outcome-result' }, outcomeText(outcome)));
       if (outcome.adopted) {
-        outcomePanel.append(h('p', { class: 'notice' }, t('dec.adopted', { mou: outcome.adopted.mou, commit: String(outcome.adopted.commit).slice(0, 12) })));
+        outcomePanel.append(h('p', { class: 'notice' }, t('dec.adopted', { mou: String(outcome.adopted.mou), commit: String(outcome.adopted.commit).slice(0, 12) })));
       }
     }
     if (decision.outcome_statement_html) {
@@ -160,9 +160,9 @@ export function render(app, slug, idParam) {
         if (!row) return;
         row.querySelector('.bar-fill').style.width = `${(values[i] / max) * 100}%`;
         const num = row.querySelector('td.num');
-        const text = String(values[i]);
+        const text = countText(values[i]);
         if (num.firstChild.nodeValue !== text) num.firstChild.nodeValue = text;
-        setText(num.querySelector('.pct'), ` (${total ? Math.round((values[i] / total) * 100) : 0}%)`);
+        setText(num.querySelector('.pct'), shareText(values[i], total));
       });
     } else {
       clear(tallyBox);

@@ -596,11 +596,12 @@ export function render(app, slug, threadParam, messageParam) {
     for (const m of page) put(m);
     earlier.hidden = !more;
     empty.hidden = messages.size > 0;
-    // A divider before the first message that is new to this reader.
+    // A divider before the first message that is new to this reader: a list
+    // item of its own ("New messages"), read in its place by screen readers.
     const firstNew = page.find((m) => m.id > readUpto && !isMine(m) && !m.deleted);
     let divider = null;
     if (firstNew) {
-      divider = h('li', { class: 'new-divider', role: 'separator', dataset: { before: firstNew.id } },
+      divider = h('li', { class: 'new-divider', dataset: { before: firstNew.id } },
         h('span', null, t('disc.new_messages')));
       list.insertBefore(divider, items.get(firstNew.id));
     }

@@ -32,7 +32,7 @@ function ticks(lo, hi, count) {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((f) => f * mag).find((x) => x >= raw) || raw;
   const out = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toFixed(10)));
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.round(v * 1e10) / 1e10);
   return out;
 }
 
@@ -68,7 +68,7 @@ export function milestoneChart(m, { formatDay, formatNumber }) {
 
   const x = (time) => M.left + ((time - t0) / (t1 - t0)) * (W - M.left - M.right);
   const y = (v) => H - M.bottom - ((v - v0) / (v1 - v0)) * (H - M.top - M.bottom);
-  const fx = (n) => n.toFixed(1);
+  const fx = (n) => Math.round(n * 10) / 10; // an SVG coordinate, not text
 
   const name = metric.name || m.title;
   const title = t('milestones.chart_title', { name });

@@ -9,7 +9,7 @@
 // milestones can adopt the seven milestones of the template.
 
 import { h, clear, append, newKey } from '../dom.js';
-import { t, errorText, formatDate, getLocale } from '../i18n.js';
+import { t, errorText, formatDate, formatDay, formatNumber, formatPercent } from '../i18n.js';
 import { milestoneChart } from './milestones-chart.js';
 import { pendingNote } from '../pending.js';
 
@@ -21,19 +21,8 @@ if (!document.querySelector('link[data-area="milestones"]')) {
   document.head.append(h('link', { rel: 'stylesheet', href: '/css/milestones.css', dataset: { area: 'milestones' } }));
 }
 
-export function formatDay(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso || '');
-  return new Intl.DateTimeFormat(getLocale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
-}
-
-export function formatNumber(n) {
-  if (typeof n !== 'number' || !Number.isFinite(n)) return '';
-  return new Intl.NumberFormat(getLocale(), { maximumFractionDigits: 2 }).format(n);
-}
-
 function percent(p) {
-  return new Intl.NumberFormat(getLocale(), { style: 'percent', maximumFractionDigits: 0 }).format(Math.max(0, Math.min(1, Number(p) || 0)));
+  return formatPercent(Number(p) || 0, { clamp: true });
 }
 
 function statusBadge(status) {
@@ -683,10 +672,10 @@ export const strings = {
     'milestones.overview': 'Overview',
     'milestones.overall': 'Average progress: {percent}',
     'milestones.count_total': { one: '{count} milestone', other: '{count} milestones' },
-    'milestones.count_achieved': '{count} achieved',
-    'milestones.count_on_track': '{count} on track',
-    'milestones.count_at_risk': '{count} at risk',
-    'milestones.count_overdue': '{count} overdue',
+    'milestones.count_achieved': { one: '{count} achieved', other: '{count} achieved' },
+    'milestones.count_on_track': { one: '{count} on track', other: '{count} on track' },
+    'milestones.count_at_risk': { one: '{count} at risk', other: '{count} at risk' },
+    'milestones.count_overdue': { one: '{count} overdue', other: '{count} overdue' },
     'milestones.overdue_since': 'overdue since {date}',
     'milestones.all': 'Every milestone',
     'milestones.none': 'No milestones yet.',
@@ -770,10 +759,10 @@ export const strings = {
     'milestones.overview': 'Resumen',
     'milestones.overall': 'Avance promedio: {percent}',
     'milestones.count_total': { one: '{count} hito', other: '{count} hitos' },
-    'milestones.count_achieved': '{count} logrados',
-    'milestones.count_on_track': '{count} en buen camino',
-    'milestones.count_at_risk': '{count} en riesgo',
-    'milestones.count_overdue': '{count} atrasados',
+    'milestones.count_achieved': { one: '{count} logrado', other: '{count} logrados' },
+    'milestones.count_on_track': { one: '{count} en buen camino', other: '{count} en buen camino' },
+    'milestones.count_at_risk': { one: '{count} en riesgo', other: '{count} en riesgo' },
+    'milestones.count_overdue': { one: '{count} atrasado', other: '{count} atrasados' },
     'milestones.overdue_since': 'atrasado desde el {date}',
     'milestones.all': 'Todos los hitos',
     'milestones.none': 'Todavía no hay hitos.',

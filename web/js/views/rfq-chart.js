@@ -24,11 +24,14 @@ function s(tag, attrs, ...children) {
   return el;
 }
 
+// An SVG coordinate to one decimal (a number, never shown as text).
+const c1 = (n) => Math.round(n * 10) / 10;
+
 function mark(shape, x, y, r, colour, extra) {
   const a = { fill: colour, stroke: '#fff', 'stroke-width': 1.5, ...extra };
-  const p = (pts) => s('polygon', { points: pts.map(([px, py]) => `${(x + px).toFixed(1)},${(y + py).toFixed(1)}`).join(' '), ...a });
+  const p = (pts) => s('polygon', { points: pts.map(([px, py]) => `${c1(x + px)},${c1(y + py)}`).join(' '), ...a });
   switch (shape) {
-    case 'square': return s('rect', { x: (x - r).toFixed(1), y: (y - r).toFixed(1), width: 2 * r, height: 2 * r, ...a });
+    case 'square': return s('rect', { x: c1(x - r), y: c1(y - r), width: 2 * r, height: 2 * r, ...a });
     case 'triangle': return p([[0, -r * 1.2], [r * 1.1, r * 0.8], [-r * 1.1, r * 0.8]]);
     case 'diamond': return p([[0, -r * 1.3], [r * 1.2, 0], [0, r * 1.3], [-r * 1.2, 0]]);
     case 'cross': return p([[-r, -r / 2.5], [-r / 2.5, -r / 2.5], [-r / 2.5, -r], [r / 2.5, -r], [r / 2.5, -r / 2.5], [r, -r / 2.5], [r, r / 2.5], [r / 2.5, r / 2.5], [r / 2.5, r], [-r / 2.5, r], [-r / 2.5, r / 2.5], [-r, r / 2.5]]);
@@ -41,7 +44,7 @@ function mark(shape, x, y, r, colour, extra) {
       }
       return p(pts);
     }
-    default: return s('circle', { cx: x.toFixed(1), cy: y.toFixed(1), r, ...a });
+    default: return s('circle', { cx: c1(x), cy: c1(y), r, ...a });
   }
 }
 

@@ -6,7 +6,7 @@
 // the answers of every respondent to one question side by side.
 
 import { h, clear, append, newKey } from '../dom.js';
-import { t, errorText } from '../i18n.js';
+import { t, errorText, formatNumber } from '../i18n.js';
 import { respondentsChart, chartStrings, chartStringsEs } from './rfq-chart.js';
 import { pendingNote } from '../pending.js';
 
@@ -18,7 +18,7 @@ function richText(html) {
 
 function fmt(n, digits = 2) {
   if (typeof n !== 'number' || !Number.isFinite(n)) return '—';
-  return new Intl.NumberFormat(undefined, { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(n);
+  return formatNumber(n, { maximumFractionDigits: digits });
 }
 
 // ctx: {app, rfq, me, respondents, conflicts, onChange()}
@@ -377,8 +377,8 @@ export const evaluateStrings = {
   'rfq.score_of': 'Score, 1 to {max}',
   'rfq.comment': 'Comment (optional)',
   'rfq.save_scores': 'Save scores',
-  'rfq.scored_n': 'You scored {n} of {count} criteria.',
-  'rfq.scores_saved': 'Scores saved: {n} of {count} criteria.',
+  'rfq.scored_n': { one: 'You scored {n} of {count} criterion.', other: 'You scored {n} of {count} criteria.' },
+  'rfq.scores_saved': { one: 'Scores saved: {n} of {count} criterion.', other: 'Scores saved: {n} of {count} criteria.' },
   'rfq.score_range': '{name}: a score is a whole number from 1 to {max}.',
   'rfq.coi_title': 'Declare a conflict of interest',
   'rfq.coi_hint': 'If you have a tie to this organization (a contract, a family member, a board seat), declare it: you will not score it, and any score you gave it is removed.',
@@ -391,7 +391,7 @@ export const evaluateStrings = {
   'rfq.balance_hint': 'So that eight design-team members cannot drown out two providers.',
   'rfq.normalize': 'Even out harsh and lenient evaluators',
   'rfq.normalize_hint': 'Each evaluator’s scores are turned into z-scores before they are averaged.',
-  'rfq.evaluators_done': '{done} of {count} evaluators have scored everything.',
+  'rfq.evaluators_done': { one: '{done} of {count} evaluator has scored everything.', other: '{done} of {count} evaluators have scored everything.' },
   'rfq.results_caption': 'Results by respondent',
   'rfq.rank': 'Rank',
   'rfq.rank_tie': '{rank} (tie)',
@@ -429,8 +429,8 @@ export const evaluateStringsEs = {
   'rfq.score_of': 'Puntuación, de 1 a {max}',
   'rfq.comment': 'Comentario (opcional)',
   'rfq.save_scores': 'Guardar las puntuaciones',
-  'rfq.scored_n': 'Puntuó {n} de {count} criterios.',
-  'rfq.scores_saved': 'Puntuaciones guardadas: {n} de {count} criterios.',
+  'rfq.scored_n': { one: 'Puntuó {n} de {count} criterio.', other: 'Puntuó {n} de {count} criterios.' },
+  'rfq.scores_saved': { one: 'Puntuaciones guardadas: {n} de {count} criterio.', other: 'Puntuaciones guardadas: {n} de {count} criterios.' },
   'rfq.score_range': '{name}: la puntuación es un número entero de 1 a {max}.',
   'rfq.coi_title': 'Declarar un conflicto de intereses',
   'rfq.coi_hint': 'Si tiene un vínculo con esta organización (un contrato, un familiar, un puesto en su junta directiva), declárelo: no la puntuará y se quitará cualquier puntuación que le haya dado.',
@@ -443,7 +443,7 @@ export const evaluateStringsEs = {
   'rfq.balance_hint': 'Así, ocho miembros del equipo de diseño no pueden opacar a dos proveedores de cuidado.',
   'rfq.normalize': 'Compensar a evaluadores estrictos y generosos',
   'rfq.normalize_hint': 'Las puntuaciones de cada evaluador se convierten en puntuaciones z antes de promediarlas.',
-  'rfq.evaluators_done': '{done} de {count} evaluadores ya puntuaron todo.',
+  'rfq.evaluators_done': { one: '{done} de {count} evaluador ya puntuó todo.', other: '{done} de {count} evaluadores ya puntuaron todo.' },
   'rfq.results_caption': 'Resultados por organización',
   'rfq.rank': 'Lugar',
   'rfq.rank_tie': '{rank} (empate)',

@@ -16,7 +16,7 @@
 // clarification.*, evaluator.assigned, coi.declared and score.submitted events.
 
 import { h, clear, append } from '../dom.js';
-import { t, errorText, formatDate, roleLabel } from '../i18n.js';
+import { t, errorText, formatDate, formatPercent, roleLabel } from '../i18n.js';
 import { rfqEditor, editorStrings, editorStringsEs } from './rfq-editor.js';
 import { evaluatorPanel, resultsPanel, sideBySide, evaluateStrings, evaluateStringsEs } from './rfq-evaluate.js';
 import { render as renderRespond, respondStrings, respondStringsEs } from './respond.js';
@@ -402,7 +402,7 @@ function renderOne(app, slug, idText) {
     const total = (r.criteria || []).reduce((s, c) => s + Number(c.weight || 0), 0) || 1;
     const cList = h('ul', { class: 'rfq-criteria' }, (r.criteria || []).map((c) => h('li', { dataset: { criterionId: c.id } },
       h('p', { class: 'rfq-crit-head' }, h('strong', null, c.name), ' ',
-        h('span', { class: 'chip' }, t('rfq.weight_share', { weight: c.weight, share: Math.round((100 * c.weight) / total) })), ' ',
+        h('span', { class: 'chip' }, t('rfq.weight_share', { weight: c.weight, share: formatPercent(total ? c.weight / total : 0) })), ' ',
         h('span', { class: 'muted' }, t('rfq.scored_1_to', { max: c.max }))),
       c.description ? h('p', { class: 'muted' }, c.description) : null)));
     criteria.append(folded ? h('details', { class: 'rfq-fold', open: cOpen },
@@ -794,11 +794,11 @@ export const strings = {
     'rfq.show_criteria': { one: 'Show the criterion', other: 'Show the {count} criteria and their weights' },
     'rfq.from_addendum': '(added by an addendum)',
     'rfq.criteria': 'Criteria',
-    'rfq.weight_share': 'weight {weight} · {share}% of the total',
+    'rfq.weight_share': 'weight {weight} · {share} of the total',
     'rfq.scored_1_to': 'scored 1 to {max}',
     'rfq.respondents': 'Respondents',
     'rfq.no_respondents': 'Nobody invited yet.',
-    'rfq.resp_answered': '{n} of {count} answered',
+    'rfq.resp_answered': { one: '{n} of {count} answered', other: '{n} of {count} answered' },
     'rfq.resp_final': 'submitted {date}',
     'rfq.invite_title': 'Invite a respondent',
     'rfq.invite_hint': 'Respondents need no account: they get a secret link to their response page.',
@@ -891,11 +891,11 @@ export const strings = {
     'rfq.show_criteria': { one: 'Mostrar el criterio', other: 'Mostrar los {count} criterios y sus pesos' },
     'rfq.from_addendum': '(agregada por una adenda)',
     'rfq.criteria': 'Criterios',
-    'rfq.weight_share': 'peso {weight} · {share} % del total',
+    'rfq.weight_share': 'peso {weight} · {share} del total',
     'rfq.scored_1_to': 'puntuación de 1 a {max}',
     'rfq.respondents': 'Organizaciones que responden',
     'rfq.no_respondents': 'Todavía no se invitó a nadie.',
-    'rfq.resp_answered': '{n} de {count} respondidas',
+    'rfq.resp_answered': { one: '{n} de {count} respondida', other: '{n} de {count} respondidas' },
     'rfq.resp_final': 'enviada el {date}',
     'rfq.invite_title': 'Invitar a una organización a responder',
     'rfq.invite_hint': 'Quienes responden no necesitan una cuenta: reciben un enlace secreto a su página de respuesta.',
