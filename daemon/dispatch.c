@@ -184,6 +184,7 @@ static void req_free(struct req *r)
 	if (r->sess)
 		session_unref(r->sess);
 	free(r->key);
+	free(r->key_arg);
 	free(r);
 }
 
@@ -441,6 +442,17 @@ static int batch_one(struct db *db, struct req *r)
 {
 	int keep;
 
+	if (r->sess && r->sess->batch_signed && r->def &&
+	    (r->member_id != r->sess->batch_member || r->is_admin != r->sess->batch_admin)) {
+		/* an earlier request of this batch signed the session in or out */
+		free(r->key);
+		r->key = NULL;
+		r->err = RT_OK;
+		r->field = NULL;
+		r->member_id = r->sess->batch_member;
+		r->is_admin = r->sess->batch_admin;
+		precheck(r, r->def->name, r->key_arg);
+	}
 	if (r->err)
 		return 0;
 	if (db_savepoint(db) != RT_OK) {
@@ -451,6 +463,12 @@ static int batch_one(struct db *db, struct req *r)
 		r->pending = 1;
 	else
 		remember_reply(r);
+	if (r->err == RT_OK && r->sign_in && r->sess) {
+		/* requests queued behind it run as who the session now is */
+		r->sess->batch_signed = 1;
+		r->sess->batch_member = r->sign_in > 0 ? r->sign_in_member : 0;
+		r->sess->batch_admin = r->sign_in > 0 && store_member_is_admin(db, r->sign_in_member);
+	}
 	keep = r->err == RT_OK && !r->replayed && (r->write || r->pending);
 	if (db_savepoint_end(db, keep) != RT_OK) {
 		req_fail(r, RT_EINTERNAL, NULL, "the change could not be saved");
@@ -479,8 +497,8 @@ void dispatch_flush(struct server *srv)
 	batch.scheduled = 0;
 	if (!list)
 		return;
-	for (r = list; r; r = r->next)
-		writes |= r->write && !r->err;
+	for (r = list; r; r = r->next) /* failed ones too: a sign-in may revive them */
+		writes |= r->def && (r->def->flags & OP_WRITE);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	open = db_begin(db, writes) == RT_OK;
 	for (r = list; r; r = r->next) {
@@ -511,6 +529,8 @@ void dispatch_flush(struct server *srv)
 		}
 	for (r = list; r; r = next) {
 		next = r->next;
+		if (r->sess)
+			r->sess->batch_signed = 0;
 		if (!r->pending)
 			follow(r);
 	}
@@ -533,6 +553,8 @@ void dispatch_request(struct session *s, json_t *id, const char *opname, json_t 
 	r->member_id = s->member_id;
 	r->is_admin = s->is_admin;
 	precheck(r, opname, key);
+	if (key && !(r->key_arg = strdup(key)))
+		req_fail(r, RT_EINTERNAL, NULL, "out of memory");
 	*batch.tail = r;
 	batch.tail = &r->next;
 	batch.srv = srv;

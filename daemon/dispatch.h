@@ -69,6 +69,7 @@ struct req {
 	struct pending_event *events, **events_tail;
 
 	char *key;              /* idempotency key, owned */
+	char *key_arg;          /* the key as sent (queued requests), owned */
 	int write;              /* the op changes data */
 	int in_txn;             /* a transaction is open */
 	int replayed;           /* data is a stored first reply */

@@ -57,6 +57,11 @@ struct session {
 	/* signed in */
 	int64_t member_id;
 	int is_admin;
+	/* who the session will be once the group commit being run is answered,
+	 * when one of its requests signs in or out (dispatch.c) */
+	int batch_signed;
+	int batch_admin;
+	int64_t batch_member;
 	int has_token;
 	unsigned char token_hash[32];
 

@@ -128,6 +128,31 @@ test('auth.resume on a new connection gives the same member', async () => {
   c2.close();
 });
 
+test('requests sent right behind auth.resume or auth.logout, without waiting, run as who the session is by then', async () => {
+  const c1 = await d.connect();
+  const first = await c1.call('auth.login', { email: USERS.alice.email, password: USERS.alice.password });
+  for (let round = 0; round < 5; round++) {
+    const c2 = await d.connect();
+    // One write: both frames reach the daemon in the same turn of its loop.
+    const replies = Promise.all([
+      c2.request('auth.resume', { token: first.token }),
+      c2.request('auth.whoami', {}),
+    ]);
+    const [resumed, who] = await replies;
+    assert.equal(resumed.ok, true, JSON.stringify(resumed));
+    assert.equal(who.ok, true, `whoami right behind resume: ${JSON.stringify(who)}`);
+    assert.equal(who.data.member.id, first.member.id);
+    c2.close();
+  }
+  const c3 = await d.connect();
+  await c3.call('auth.resume', { token: (await c1.call('auth.login', { email: USERS.alice.email, password: USERS.alice.password })).token });
+  const [out, after] = await Promise.all([c3.request('auth.logout', {}), c3.request('auth.whoami', {})]);
+  assert.equal(out.ok, true, JSON.stringify(out));
+  assertError(after, 'unauthenticated', { what: 'whoami right behind logout' });
+  c1.close();
+  c3.close();
+});
+
 test('auth.resume with an unknown token gets unauthenticated', async () => {
   const c = await d.connect();
   assertError(await c.request('auth.resume', { token: 'A'.repeat(43) }), 'unauthenticated', { what: 'made-up token' });
