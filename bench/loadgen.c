@@ -29,6 +29,9 @@
  * server cut them off, how much waits unread). --pid P: the server's VmRSS at
  * the start and its maximum during the run. --max-secs S: stop publishing and
  * report after S s (unfinished_after_s=S; what was not delivered counts as lost).
+ * --send-secs S: send no new message after S s (at most M in all), then wait
+ * for the deliveries of those sent: runs of about the same length on fast and
+ * slow servers.
  *
  * Loss check: every subscriber must see every seq of its room exactly once and in order.
  * Latency: send time (the intended one under --rate) to arrival at each
@@ -81,7 +84,7 @@ static struct {
 	char token[200];
 	long thread, before, mark_read, decision;
 	int verbose, idle, pad, rooms, slow, pid, options, prepare, close;
-	double secs, max_secs;
+	double secs, max_secs, send_secs;
 	const char *tokens;
 } o = { .rooms = 1, .secs = 5, .options = 8, .host = "127.0.0.1", .port = 8080, .n = 100, .m = 100, .window = 64, .hold = 3,
         .reps = 200, .timeout = 10, .email = "bench@bench.test", .password = "benchpassword1",
@@ -850,7 +853,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: loadgen [--mode rt|node|mqtt|idle|paging|ballots|tally] [--host H] [--port P] [-n N] [-m M]\n"
 		"               [--rate MSGS_PER_S] [--window W] [--email E --password P | --token T]\n"
-		"               [--coalition SLUG] [--rooms R] [--slow K] [--pid SERVER_PID] [--max-secs S]\n"
+		"               [--coalition SLUG] [--rooms R] [--slow K] [--pid SERVER_PID] [--max-secs S] [--send-secs S]\n"
 		"               [--idle] [--hold S] [--pad BYTES (node, mqtt payload)]\n"
 		"               [--thread T --before ID --reps R --mark-read ID]\n"
 		"               [--tokens FILE --decision D --secs S] [--prepare --options K | --close] [--timeout S] [-v]\n");
@@ -891,6 +894,7 @@ int main(int argc, char **argv)
 		else if (OPT("--decision")) o.decision = atol(v);
 		else if (OPT("--secs")) o.secs = atof(v);
 		else if (OPT("--max-secs")) o.max_secs = atof(v);
+		else if (OPT("--send-secs")) o.send_secs = atof(v);
 		else if (OPT("--options")) o.options = atoi(v);
 		else if (!strcmp(a, "--prepare")) o.prepare = 1;
 		else if (!strcmp(a, "--close")) o.close = 1;
@@ -1008,6 +1012,8 @@ int main(int argc, char **argv)
 	const char *tname = o.mode == M_MQTT ? "mqtt" : o.mode == M_NODE ? "node" : "roundtable";
 	while (1) {
 		uint64_t t = now_ns();
+		if (o.send_secs > 0 && sent < o.m && (double)(t - t0) / 1e9 > o.send_secs)
+			o.m = sent; /* enough sent: deliver those, then report */
 		while (sent < o.m) {
 			uint64_t due = o.rate > 0 ? t0 + (uint64_t)((double)sent * 1e9 / o.rate) : t;
 			if (o.rate > 0 && due > t) break;

@@ -82,6 +82,39 @@ r=$(first idle rt kib_per_conn); echo "| daemon memory per idle signed-in connec
 r=$(med ballots ballots ballots_per_s); echo "| durable ballots >= 5,000/s, $VOTERS voters | $r /s | $(ok "$r" ">=" 5000) |"
 r=$(med paging_read paging ratio); echo "| last history page <= 1.5 x the first | $r x | $(ok "$r" "<=" 1.5) |"
 echo
+# Why a target is missed and what would close it: measured causes, printed only for misses.
+notes=""
+note() { notes="$notes
+- $1"; }
+miss() { [ "$(ok "$1" "$2" "$3")" = "**NOT met**" ]; }
+if miss "$(med ballots ballots ballots_per_s)" ">=" 5000; then
+	note "Durable ballots: each ballot is its own transaction and its own fdatasync of the WAL (about 0.8 ms, 1,300
+  commits/s on this disk, shared/NOTES.md), so ballots/s cannot pass the commits/s. Group commit (several
+  requests in one transaction, each acknowledged after that fsync) closes it; the same bound caps message.post,
+  hence Roundtable's fan-out at small N and in many small rooms (deliveries/s = posts/s x readers per room)."
+fi
+if miss "$(first idle rt kib_per_conn)" "<=" 8; then
+	note "Memory per connection (massif, 1,000 signed-in subscribed connections): lws's 64 KiB receive buffer per
+  connection (rx_buffer_size 65536, one page touched), the daemon's 4 KiB gather buffer kept after every message
+  (daemon/server.c on_receive), the session (0.9 KiB) and the lws wsi (0.8 KiB). Dispatching a message that
+  arrives in one piece straight from lws's buffer, and freeing the gather buffer after a fragmented one, saves
+  about a page per connection."
+fi
+if miss "$(med fixed40k rt p99_ms)" "<=" 10; then
+	note "p99 at 40,000/s: each message is committed (fdatasync, about 1 ms) before its fan-out, and the last of
+  $N2 readers is written to after $((N2 - 1)) others (about 7 us per write, ~$((N2 * 7 / 1000)) ms); anything else running on
+  CPU 0 adds directly to it."
+fi
+if { has mqtt && miss "$(ratio "$(d max$N2 rt)" "$(d max$N2 mqtt)")" ">=" 1.5; } ||
+   { has node && miss "$(ratio "$(d max$N2 rt)" "$(d max$N2 node)")" ">=" 1.5; }; then
+	note "Fan-out ratios at N = $N2: compare the CPU columns below; a run where the load generator's core (CPU 1) or
+  the server's (CPU 0) was shared with other work measures that work too."
+fi
+if [ -n "$notes" ]; then
+	echo "Targets not met:"
+	echo "$notes"
+	echo
+fi
 echo "## Fan-out: deliveries per second"
 echo
 echo "Events of $(med "max$N2" rt msg_bytes) bytes (Roundtable's message.created); the peers' payloads are padded to 300 bytes."
@@ -129,7 +162,7 @@ for s in $SERVERS; do
 	echo "| $(name "$s") | $(first slowcut "$s" deliv_per_s) | $(lost slowcut "$s")$u | $(first slowcut "$s" rss_start_kib) -> $(first slowcut "$s" rss_max_kib) | $cut | $(first slowcut "$s" slow_backlog_kib) |"
 done
 echo
-echo "Lost: sent but not delivered to the 10 readers when the run ended (a server stalled by the stalled reader is stopped after 20 s)."
+echo "Lost: sent but not delivered to the 10 readers when the run ended (a server stalled by the stalled reader is stopped after 15 s)."
 echo "\"Left for it\": what the stalled reader could still read when it resumed (kernel buffers, and the server's queue"
 echo "unless it was cut off). Roundtable cuts a client off past 8,192 queued frames or 16 MiB; it reconnects and"
 echo "catches up with \`coalition.subscribe {since}\`."

@@ -27,17 +27,19 @@ PKGS="libwebsockets sqlite3 jansson libsodium libmarkdown libgit2"
 T_START=$(date +%s)
 
 # --- sizes --------------------------------------------------------------------
-# Message counts give each server about 1 to 4 s of work per run here: the
-# peers deliver several times slower than Roundtable, so they get fewer.
+# Fan-out runs send for SEND_SECS, then wait for those messages to be
+# delivered: about the same time on every server, whatever its speed.
 if [ "$QUICK" = 1 ]; then
 	RUNS=${RUNS:-1}
 	N1=20; N2=100; N3=300; N4=500; ROOMS=10; PER_ROOM=10; IDLE=500
 	VOTERS=10; BALLOT_SECS=1; PAGE_MSGS=5000; TALLY_BALLOTS=5000; CUT_M=100
+	SEND_SECS=0.5; FIXED_SECS=1; IDLE_HOLD=1
 	RESULTS=build/bench/RESULTS-quick.md
 else
 	RUNS=${RUNS:-3}
 	N1=100; N2=1000; N3=5000; N4=10000; ROOMS=100; PER_ROOM=100; IDLE=10000
 	VOTERS=100; BALLOT_SECS=5; PAGE_MSGS=100000; TALLY_BALLOTS=100000; CUT_M=800
+	SEND_SECS=2; FIXED_SECS=3; IDLE_HOLD=2
 	RESULTS=bench/RESULTS.md
 fi
 NR=$((ROOMS * PER_ROOM))
@@ -79,16 +81,19 @@ cpu_busy() { # one-second sample of /proc/stat, percent busy of all cores
 OTHER0=$(cpu_busy)
 LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
 
-freeport() {
+USED_PORTS=" "
+freeport() { # below the ephemeral range (32768-), unused in any state, not handed out before
 	while :; do
-		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000 ))
-		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+		p=$(( 12000 + $(od -An -N2 -tu2 /dev/urandom) % 20000 ))
+		case $USED_PORTS in *" $p "*) continue;; esac
+		ss -Htan "sport = :$p" | grep -q . || { echo "$p"; return; }
 	done
 }
-waitport() { # port
+waitport() { # port log: up to 30 s (a loaded machine starts Node slowly)
 	i=0
 	while ! ss -Htln "sport = :$1" | grep -q .; do
-		i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: nothing listens on $1" >&2; exit 1; }
+		i=$((i + 1))
+		[ $i -lt 300 ] || { echo "bench: nothing listens on $1 after 30 s; $2 says:" >&2; tail -5 "$2" >&2; exit 1; }
 		sleep 0.1
 	done
 }
@@ -99,27 +104,27 @@ LG="taskset -c 1 $B/loadgen"
 PASS=benchpassword1
 
 # --- the servers ------------------------------------------------------------
-RT_PORT=$(freeport)
+RT_PORT=$(freeport); USED_PORTS="$USED_PORTS$RT_PORT "
 DB=$TMP/data/roundtable.db
 printf '%s\n' "$PASS" | ./build/roundtable user add --data "$TMP/data" --email bench@bench.test --name Bench --admin >/dev/null
 taskset -c 0 ./build/roundtable serve --data "$TMP/data" --listen "127.0.0.1:$RT_PORT" >"$TMP/rt.log" 2>&1 &
 RT_PID=$!; PIDS="$PIDS $RT_PID"
-waitport "$RT_PORT"
+waitport "$RT_PORT" "$TMP/rt.log"
 
 SERVERS="rt"
 if [ "$PEERS" = 1 ]; then
-	NODE_PORT=$(freeport)
+	NODE_PORT=$(freeport); USED_PORTS="$USED_PORTS$NODE_PORT "
 	taskset -c 0 node bench/node-broadcast.mjs "$NODE_PORT" >"$TMP/node.log" 2>&1 &
 	NODE_PID=$!; PIDS="$PIDS $NODE_PID"
-	waitport "$NODE_PORT"
+	waitport "$NODE_PORT" "$TMP/node.log"
 	if command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ]; then
-		MQ_PORT=$(freeport); MQ_TCP=$(freeport)
+		MQ_PORT=$(freeport); USED_PORTS="$USED_PORTS$MQ_PORT "; MQ_TCP=$(freeport)
 		# 2.0.11 refuses to start with only a websockets listener: add a loopback TCP one
 		printf 'listener %s 127.0.0.1\nlistener %s lo\nprotocol websockets\nallow_anonymous true\nmax_queued_messages 100000\n' \
 			"$MQ_TCP" "$MQ_PORT" > "$TMP/mosquitto.conf"
 		taskset -c 0 "$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$TMP/mosquitto.conf" >"$TMP/mq.log" 2>&1 &
 		MQ_PID=$!; PIDS="$PIDS $MQ_PID"
-		waitport "$MQ_PORT"
+		waitport "$MQ_PORT" "$TMP/mq.log"
 		SERVERS="rt node mqtt"
 	else
 		echo "bench: mosquitto not installed (apt-get install -y mosquitto): skipped"
@@ -144,7 +149,7 @@ for s in $SERVERS; do
 	pid=$(pid_of "$s")
 	before=$(rss_kib "$pid")
 	rm -f "$TMP/idle-$s.out"
-	$LG --mode "$s" --idle --port "$(port_of "$s")" -n "$IDLE" --hold 4 >"$TMP/idle-$s.out" 2>"$TMP/idle-$s.err" &
+	$LG --mode "$s" --idle --port "$(port_of "$s")" -n "$IDLE" --hold "$IDLE_HOLD" >"$TMP/idle-$s.out" 2>"$TMP/idle-$s.err" &
 	lg=$!
 	i=0
 	while ! grep -q READY "$TMP/idle-$s.out" 2>/dev/null && kill -0 "$lg" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
@@ -160,25 +165,23 @@ for s in $SERVERS; do
 done
 
 # --- fan-out, interleaved rounds --------------------------------------------
+# each run sends for SEND_SECS (at most M messages), then waits for those to be delivered
+lg_max() { run "$@" --window 16 --pad "$pad" --send-secs "$SEND_SECS"; }
 $LG --mode rt --port "$RT_PORT" -n 10 -m 10 >/dev/null 2>&1 || true   # warm up
 for r in $(seq 1 "$RUNS"); do
 	echo "bench: round $r of $RUNS"
 	for s in $SERVERS; do
 		# the peers' payload is padded to the size of Roundtable's message.created event
-		case $s in
-		rt) pad=0; m1=1500; m2=300; m3=100; m4=50; mr=1000;;
-		*) pad=300; m1=600; m2=100; m3=20; m4=10; mr=500;;
-		esac
-		mf=$((40000 / N2 * 3)) # 3 s at 40,000 deliveries/s
-		[ "$QUICK" = 1 ] && { m1=50; m2=30; m3=10; m4=10; mr=100; mf=200; }
+		case $s in rt) pad=0;; *) pad=300;; esac
 		pid=$(pid_of "$s")
-		run "max$N1" "$s" -n $N1 -m $m1 --window 16 --pad $pad
-		run "max$N2" "$s" -n $N2 -m $m2 --window 16 --pad $pad
-		run "max$N3" "$s" -n $N3 -m $m3 --window 16 --pad $pad
-		run "max$N4" "$s" -n $N4 -m $m4 --window 16 --pad $pad
-		run rooms "$s" -n $NR --rooms $ROOMS -m $mr --window $ROOMS --pad $pad --coalition room
-		run slow "$s" -n $N2 --slow 1 -m $m2 --window 16 --pad $pad --pid "$pid"
-		run fixed40k "$s" -n $N2 -m $mf --rate $((40000 / N2)) --pad $pad
+		lg_max "max$N1" "$s" -n $N1 -m 20000
+		lg_max "max$N2" "$s" -n $N2 -m 5000
+		lg_max "max$N3" "$s" -n $N3 -m 2000
+		lg_max "max$N4" "$s" -n $N4 -m 1000
+		run rooms "$s" -n $NR --rooms $ROOMS -m 20000 --window $ROOMS --pad $pad --send-secs "$SEND_SECS" --coalition room
+		lg_max slow "$s" -n $N2 --slow 1 -m 5000 --pid "$pid"
+		# FIXED_SECS at 40,000 deliveries/s
+		run fixed40k "$s" -n $N2 -m $((40000 / N2 * FIXED_SECS)) --rate $((40000 / N2)) --pad $pad
 	done
 done
 
@@ -188,7 +191,7 @@ done
 # and its HTML) to 10 readers and 1 stalled one pass that in a few seconds.
 for s in $SERVERS; do
 	case $s in rt) pad=16000;; *) pad=32500;; esac
-	run slowcut "$s" -n 11 --slow 1 -m $CUT_M --window 16 --pad $pad --pid "$(pid_of "$s")" --max-secs 20
+	run slowcut "$s" -n 11 --slow 1 -m $CUT_M --window 16 --pad $pad --pid "$(pid_of "$s")" --max-secs 15
 done
 
 # --- durable ballots, VOTERS concurrent voters -------------------------------
