@@ -8,6 +8,8 @@
  *   fill voters DB SLUG COUNT              COUNT new members of the coalition
  *                                           with the provider role, each with a
  *                                           session -> one token per line
+ *   fill readers DB SLUG ROOMS             one such member of SLUG (ROOMS 1) or of
+ *                                           each SLUG-<k>, k < ROOMS -> tokens
  *   fill ballots DB DECISION COUNT         COUNT random ranked ballots in an
  *                                           open secret ranked decision, with
  *                                           their "has voted" tags -> "ballots=<n>"
@@ -36,6 +38,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: fill messages DB THREAD AUTHOR COUNT\n"
 	                "       fill voters DB SLUG COUNT\n"
+	                "       fill readers DB SLUG ROOMS\n"
 	                "       fill ballots DB DECISION COUNT\n");
 	return 2;
 }
@@ -61,32 +64,64 @@ static int fill_messages(struct db *db, int64_t thread, int64_t author, long cou
 	return 0;
 }
 
-/* COUNT provider members of SLUG with a session each; prints the tokens. */
-static int fill_voters(struct db *db, const char *slug, long count)
+/* A new member of the coalition with the provider role and a session (a
+ * week); prints the session's token. */
+static int new_member(struct db *db, int64_t coalition, const char *kind, const char *label, long i)
 {
-	int64_t coalition, member;
+	int64_t member;
 	char email[96], name[64], token[44], expires[21];
 	unsigned char hash[32];
 	int created;
+
+	rt_time_after(expires, 7 * 86400);
+	snprintf(email, sizeof email, "%s%ld-%ld-%d@bench.test", kind, i, (long)time(NULL), (int)getpid());
+	snprintf(name, sizeof name, "%s %ld", label, i);
+	rt_token_new(token);
+	rt_sha256(hash, token, strlen(token));
+	/* never signs in with a password: the hash is not a valid one */
+	if (store_member_create(db, email, name, "!bench-no-password", 0, &member) != RT_OK ||
+	    store_membership_set(db, coalition, member, ROLE_PROVIDER, NULL, &created) != RT_OK ||
+	    store_session_create(db, hash, member, expires) != RT_OK) {
+		fprintf(stderr, "fill: %s %ld could not be created\n", kind, i);
+		return 1;
+	}
+	printf("%s\n", token);
+	return 0;
+}
+
+/* COUNT provider members of SLUG with a session each; prints the tokens. */
+static int fill_voters(struct db *db, const char *slug, long count)
+{
+	int64_t coalition;
 
 	if (store_coalition_id(db, slug, &coalition) != RT_OK) {
 		fprintf(stderr, "fill: no coalition %s\n", slug);
 		return 1;
 	}
-	rt_time_after(expires, 7 * 86400);
-	for (long i = 0; i < count; i++) {
-		snprintf(email, sizeof email, "voter%ld-%ld-%d@bench.test", i, (long)time(NULL), (int)getpid());
-		snprintf(name, sizeof name, "Voter %ld", i);
-		rt_token_new(token);
-		rt_sha256(hash, token, strlen(token));
-		/* never signs in with a password: the hash is not a valid one */
-		if (store_member_create(db, email, name, "!bench-no-password", 0, &member) != RT_OK ||
-		    store_membership_set(db, coalition, member, ROLE_PROVIDER, NULL, &created) != RT_OK ||
-		    store_session_create(db, hash, member, expires) != RT_OK) {
-			fprintf(stderr, "fill: voter %ld could not be created\n", i);
+	for (long i = 0; i < count; i++)
+		if (new_member(db, coalition, "voter", "Voter", i))
+			return 1;
+	return 0;
+}
+
+/* One member for each room: of SLUG when ROOMS is 1, else of SLUG-<k> for
+ * k < ROOMS; prints the tokens in room order. */
+static int fill_readers(struct db *db, const char *slug, long rooms)
+{
+	int64_t coalition;
+	char name[96];
+
+	for (long k = 0; k < rooms; k++) {
+		if (rooms > 1)
+			snprintf(name, sizeof name, "%s-%ld", slug, k);
+		else
+			snprintf(name, sizeof name, "%s", slug);
+		if (store_coalition_id(db, name, &coalition) != RT_OK) {
+			fprintf(stderr, "fill: no coalition %s\n", name);
 			return 1;
 		}
-		printf("%s\n", token);
+		if (new_member(db, coalition, "reader", "Reader", k))
+			return 1;
 	}
 	return 0;
 }
@@ -191,6 +226,8 @@ int main(int argc, char **argv)
 		rc = fill_messages(db, atoll(argv[3]), atoll(argv[4]), atol(argv[5]));
 	else if (strcmp(argv[1], "voters") == 0)
 		rc = fill_voters(db, argv[3], atol(argv[4]));
+	else if (strcmp(argv[1], "readers") == 0)
+		rc = fill_readers(db, argv[3], atol(argv[4]));
 	else if (strcmp(argv[1], "ballots") == 0)
 		rc = fill_ballots(db, atoll(argv[3]), atol(argv[4]));
 	else

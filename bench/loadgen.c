@@ -4,8 +4,10 @@
  *
  * Modes:
  *   rt     Roundtable: one publisher signs in (auth.login, or --token),
- *          creates the coalition (a conflict is fine) and a thread; N
- *          subscribers auth.resume {token} and coalition.subscribe; the
+ *          creates the coalition (a conflict is fine; --prepare: only that)
+ *          and a thread; N
+ *          subscribers auth.resume {token} (the publisher's, or with --tokens
+ *          FILE from `fill readers` one reader per room) and coalition.subscribe; the
  *          publisher posts M message.post whose body is "lg <seq> <ns>".
  *   node   a plain ws broadcast server (bench/node-broadcast.mjs): text "lg <seq> <ns>".
  *   mqtt   mosquitto over websockets (subprotocol mqtt): MQTT 3.1.1 CONNECT,
@@ -92,7 +94,8 @@ static struct {
 
 #define MAX_PAD 65536 /* largest --pad */
 static int ep;
-static char **tokens; /* ballots: one session token per voter */
+static char **tokens; /* --tokens: session tokens of voters or readers */
+static int ntokens;
 static struct conn *subs, pubc;
 static int nready, nclosed, inflight_hs;
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -559,7 +562,7 @@ static void open_conn(struct conn *c, int idx)
 	memset(c, 0, sizeof *c);
 	c->idx = idx;
 	c->room = idx >= 0 ? idx % o.rooms : 0;
-	c->token = tokens && idx >= 0 ? tokens[idx] : NULL;
+	c->token = tokens && idx >= 0 ? tokens[idx % ntokens] : NULL;
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) die("socket: %s", strerror(errno));
 	int one = 1;
@@ -703,19 +706,23 @@ static long id_after(const char *r, const char *key)
 	return p ? strtol(p + strlen(key), NULL, 10) : 0;
 }
 
+/* The session tokens, one a line: voter i signs in with token i; a fan-out
+ * subscriber i with token i % (number of tokens), its room's reader when
+ * there is one token per room. */
 static void load_tokens(void)
 {
 	FILE *f = fopen(o.tokens, "r");
 	char line[128];
-	int k = 0;
+	int cap = 0;
 	if (!f) die("cannot read %s", o.tokens);
-	tokens = calloc((size_t)o.n, sizeof *tokens);
-	while (k < o.n && fgets(line, sizeof line, f)) {
+	while (fgets(line, sizeof line, f)) {
 		line[strcspn(line, "\r\n")] = 0;
-		if (line[0]) tokens[k++] = strdup(line);
+		if (!line[0]) continue;
+		if (ntokens == cap) tokens = realloc(tokens, (size_t)(cap = cap * 2 + 16) * sizeof *tokens);
+		tokens[ntokens++] = strdup(line);
 	}
 	fclose(f);
-	if (k < o.n) die("%s holds %d tokens, %d voters wanted", o.tokens, k, o.n);
+	if (!ntokens) die("%s holds no token", o.tokens);
 }
 
 static void open_all(void)
@@ -737,8 +744,8 @@ static int run_ballots(void)
 	char closes[32];
 	uint64_t busy0[2] = { 0 }, tot0[2] = { 0 }, busy1[2] = { 0 }, tot1[2] = { 0 };
 
-	if (!o.tokens) die("--tokens FILE is needed (bench/fill voters)");
-	load_tokens();
+	if (!tokens) die("--tokens FILE is needed (bench/fill voters)");
+	if (ntokens < o.n) die("%s holds %d tokens, %d voters wanted", o.tokens, ntokens, o.n);
 	if (!o.decision) {
 		next_year(closes);
 		const char *r = pub_call("{\"op\":\"decision.create\",\"args\":{\"coalition\":\"%s\",\"title\":\"Durable ballots %d\","
@@ -856,7 +863,7 @@ static void usage(void)
 		"               [--coalition SLUG] [--rooms R] [--slow K] [--pid SERVER_PID] [--max-secs S] [--send-secs S]\n"
 		"               [--idle] [--hold S] [--pad BYTES (node, mqtt payload)]\n"
 		"               [--thread T --before ID --reps R --mark-read ID]\n"
-		"               [--tokens FILE --decision D --secs S] [--prepare --options K | --close] [--timeout S] [-v]\n");
+		"               [--tokens FILE (voters; readers) --decision D --secs S] [--prepare --options K | --close] [--timeout S] [-v]\n");
 	exit(2);
 }
 
@@ -919,6 +926,8 @@ int main(int argc, char **argv)
 	subs = calloc((size_t)o.n, sizeof *subs);
 	threads = calloc((size_t)o.rooms, sizeof *threads);
 	if (o.mode == M_IDLE) { o.mode = M_RT; o.idle = 1; }
+	if (o.tokens)
+		load_tokens();
 	int rt = o.mode == M_RT || o.mode == M_PAGING || o.mode == M_BALLOTS || o.mode == M_TALLY;
 
 	/* 1. the publisher (in idle mode it only signs in and prepares) */
@@ -963,7 +972,7 @@ int main(int argc, char **argv)
 			else snprintf(slug, sizeof slug, "%s", o.slug);
 			const char *r = pub_call("{\"op\":\"coalition.create\",\"args\":{\"slug\":\"%s\",\"name\":\"Bench %s\"}}", slug, slug);
 			if (!is_ok(r, strlen(r)) && !strstr(r, "\"conflict\"")) die("coalition.create failed: %s", r);
-			if (o.mode == M_RT && !o.idle) {
+			if (o.mode == M_RT && !o.idle && !o.prepare) {
 				r = pub_call("{\"op\":\"thread.create\",\"args\":{\"coalition\":\"%s\",\"title\":\"load %d\",\"body\":\"fan-out\"}}", slug, (int)getpid());
 				const char *t = strstr(r, "\"thread\":{\"id\":");
 				if (!t || !is_ok(r, strlen(r))) die("thread.create failed: %s", r);
@@ -971,6 +980,10 @@ int main(int argc, char **argv)
 			}
 		}
 		o.thread = threads[0];
+		if (o.prepare) {
+			printf("coalitions=%d\n", o.rooms);
+			return 0;
+		}
 		if (o.mode == M_BALLOTS)
 			return run_ballots();
 	}

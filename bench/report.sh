@@ -102,7 +102,7 @@ if miss "$(first idle rt kib_per_conn)" "<=" 8; then
 fi
 if miss "$(med fixed40k rt p99_ms)" "<=" 10; then
 	note "p99 at 40,000/s: each message is committed (fdatasync, about 1 ms) before its fan-out, and the last of
-  $N2 readers is written to after $((N2 - 1)) others (about 7 us per write, ~$((N2 * 7 / 1000)) ms); anything else running on
+  $N2 readers is written to after $((N2 - 1)) others (about 7 us per write, $(awk -v n="$N2" 'BEGIN {printf "%.1f", n * 0.007}') ms); anything else running on
   CPU 0 adds directly to it."
 fi
 if { has mqtt && miss "$(ratio "$(d max$N2 rt)" "$(d max$N2 mqtt)")" ">=" 1.5; } ||

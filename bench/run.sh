@@ -133,6 +133,14 @@ if [ "$PEERS" = 1 ]; then
 fi
 port_of() { case $1 in rt) echo "$RT_PORT";; node) echo "$NODE_PORT";; mqtt) echo "$MQ_PORT";; esac; }
 pid_of() { case $1 in rt) echo "$RT_PID";; node) echo "$NODE_PID";; mqtt) echo "$MQ_PID";; esac; }
+# The readers: one member of "bench" and one of each room-<k>, with a session
+# each. A member belongs to a few coalitions; the publisher, a server
+# administrator, sees them all and would make every auth.resume list 100 of them.
+$LG --mode rt --port "$RT_PORT" --prepare -n 1 -m 1 >/dev/null
+$LG --mode rt --port "$RT_PORT" --prepare -n "$ROOMS" --rooms "$ROOMS" --coalition room >/dev/null
+"$B/fill" readers "$DB" bench 1 > "$TMP/readers-bench"
+"$B/fill" readers "$DB" room "$ROOMS" > "$TMP/readers-room"
+readers() { [ "$1" = rt ] && echo "--tokens $TMP/readers-$2" || true; } # server room: the option, for Roundtable
 LIMITS=""
 for s in $SERVERS; do LIMITS="$LIMITS $s=$(nofile_of "$(pid_of "$s")")"; done
 
@@ -149,7 +157,7 @@ for s in $SERVERS; do
 	pid=$(pid_of "$s")
 	before=$(rss_kib "$pid")
 	rm -f "$TMP/idle-$s.out"
-	$LG --mode "$s" --idle --port "$(port_of "$s")" -n "$IDLE" --hold "$IDLE_HOLD" >"$TMP/idle-$s.out" 2>"$TMP/idle-$s.err" &
+	$LG --mode "$s" --idle --port "$(port_of "$s")" $(readers "$s" bench) -n "$IDLE" --hold "$IDLE_HOLD" >"$TMP/idle-$s.out" 2>"$TMP/idle-$s.err" &
 	lg=$!
 	i=0
 	while ! grep -q READY "$TMP/idle-$s.out" 2>/dev/null && kill -0 "$lg" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
@@ -174,14 +182,15 @@ for r in $(seq 1 "$RUNS"); do
 		# the peers' payload is padded to the size of Roundtable's message.created event
 		case $s in rt) pad=0;; *) pad=300;; esac
 		pid=$(pid_of "$s")
-		lg_max "max$N1" "$s" -n $N1 -m 20000
-		lg_max "max$N2" "$s" -n $N2 -m 5000
-		lg_max "max$N3" "$s" -n $N3 -m 2000
-		lg_max "max$N4" "$s" -n $N4 -m 1000
-		run rooms "$s" -n $NR --rooms $ROOMS -m 20000 --window $ROOMS --pad $pad --send-secs "$SEND_SECS" --coalition room
-		lg_max slow "$s" -n $N2 --slow 1 -m 5000 --pid "$pid"
+		rb=$(readers "$s" bench); rr=$(readers "$s" room)
+		lg_max "max$N1" "$s" $rb -n $N1 -m 20000
+		lg_max "max$N2" "$s" $rb -n $N2 -m 5000
+		lg_max "max$N3" "$s" $rb -n $N3 -m 2000
+		lg_max "max$N4" "$s" $rb -n $N4 -m 1000
+		run rooms "$s" $rr -n $NR --rooms $ROOMS -m 20000 --window $ROOMS --pad $pad --send-secs "$SEND_SECS" --coalition room
+		lg_max slow "$s" $rb -n $N2 --slow 1 -m 5000 --pid "$pid"
 		# FIXED_SECS at 40,000 deliveries/s
-		run fixed40k "$s" -n $N2 -m $((40000 / N2 * FIXED_SECS)) --rate $((40000 / N2)) --pad $pad
+		run fixed40k "$s" $rb -n $N2 -m $((40000 / N2 * FIXED_SECS)) --rate $((40000 / N2)) --pad $pad
 	done
 done
 
@@ -191,7 +200,7 @@ done
 # and its HTML) to 10 readers and 1 stalled one pass that in a few seconds.
 for s in $SERVERS; do
 	case $s in rt) pad=16000;; *) pad=32500;; esac
-	run slowcut "$s" -n 11 --slow 1 -m $CUT_M --window 16 --pad $pad --pid "$(pid_of "$s")" --max-secs 15
+	run slowcut "$s" $(readers "$s" bench) -n 11 --slow 1 -m $CUT_M --window 16 --pad $pad --pid "$(pid_of "$s")" --max-secs 15
 done
 
 # --- durable ballots, VOTERS concurrent voters -------------------------------
