@@ -3,7 +3,8 @@
  * the storage layer, one transaction per call, while the daemon may be
  * serving (SQLite WAL). Linked against the project's objects like tests/unit.
  *
- *   fill messages DB THREAD AUTHOR COUNT   COUNT messages appended to a thread
+ *   fill messages DB THREAD AUTHOR COUNT   COUNT messages appended to a thread, by
+ *                                           AUTHOR (0: a new member of its coalition)
  *                                           -> "first=<id> last=<id>"
  *   fill voters DB SLUG COUNT              COUNT new members of the coalition
  *                                           with the provider role, each with a
@@ -43,12 +44,46 @@ static int usage(void)
 	return 2;
 }
 
-/* COUNT messages by AUTHOR in THREAD, bodies "paging message <i>". */
+/* A new member of the coalition with the provider role and a session (a
+ * week): its id into *member, its session's token into token. */
+static int new_member(struct db *db, int64_t coalition, const char *kind, const char *label, long i,
+                      int64_t *member, char token[44])
+{
+	char email[96], name[64], expires[21];
+	unsigned char hash[32];
+	int created;
+
+	rt_time_after(expires, 7 * 86400);
+	snprintf(email, sizeof email, "%s%ld-%ld-%d@bench.test", kind, i, (long)time(NULL), (int)getpid());
+	snprintf(name, sizeof name, "%s %ld", label, i);
+	rt_token_new(token);
+	rt_sha256(hash, token, strlen(token));
+	/* never signs in with a password: the hash is not a valid one */
+	if (store_member_create(db, email, name, "!bench-no-password", 0, member) != RT_OK ||
+	    store_membership_set(db, coalition, *member, ROLE_PROVIDER, NULL, &created) != RT_OK ||
+	    store_session_create(db, hash, *member, expires) != RT_OK) {
+		fprintf(stderr, "fill: %s %ld could not be created\n", kind, i);
+		return 1;
+	}
+	return 0;
+}
+
+/* COUNT messages by AUTHOR (0: a new member of the thread's coalition) in
+ * THREAD, bodies "paging message <i>". */
 static int fill_messages(struct db *db, int64_t thread, int64_t author, long count)
 {
-	char at[21], body[64], html[96];
+	char at[21], body[64], html[96], token[44];
 	int64_t id = 0, first = 0;
 
+	if (!author) {
+		struct thread_info ti;
+		if (store_thread_info(db, thread, &ti) != RT_OK) {
+			fprintf(stderr, "fill: no thread %lld\n", (long long)thread);
+			return 1;
+		}
+		if (new_member(db, ti.coalition_id, "writer", "Writer", 0, &author, token))
+			return 1;
+	}
 	rt_now(at);
 	for (long i = 0; i < count; i++) {
 		snprintf(body, sizeof body, "paging message %ld", i);
@@ -64,31 +99,6 @@ static int fill_messages(struct db *db, int64_t thread, int64_t author, long cou
 	return 0;
 }
 
-/* A new member of the coalition with the provider role and a session (a
- * week); prints the session's token. */
-static int new_member(struct db *db, int64_t coalition, const char *kind, const char *label, long i)
-{
-	int64_t member;
-	char email[96], name[64], token[44], expires[21];
-	unsigned char hash[32];
-	int created;
-
-	rt_time_after(expires, 7 * 86400);
-	snprintf(email, sizeof email, "%s%ld-%ld-%d@bench.test", kind, i, (long)time(NULL), (int)getpid());
-	snprintf(name, sizeof name, "%s %ld", label, i);
-	rt_token_new(token);
-	rt_sha256(hash, token, strlen(token));
-	/* never signs in with a password: the hash is not a valid one */
-	if (store_member_create(db, email, name, "!bench-no-password", 0, &member) != RT_OK ||
-	    store_membership_set(db, coalition, member, ROLE_PROVIDER, NULL, &created) != RT_OK ||
-	    store_session_create(db, hash, member, expires) != RT_OK) {
-		fprintf(stderr, "fill: %s %ld could not be created\n", kind, i);
-		return 1;
-	}
-	printf("%s\n", token);
-	return 0;
-}
-
 /* COUNT provider members of SLUG with a session each; prints the tokens. */
 static int fill_voters(struct db *db, const char *slug, long count)
 {
@@ -98,9 +108,13 @@ static int fill_voters(struct db *db, const char *slug, long count)
 		fprintf(stderr, "fill: no coalition %s\n", slug);
 		return 1;
 	}
-	for (long i = 0; i < count; i++)
-		if (new_member(db, coalition, "voter", "Voter", i))
+	for (long i = 0; i < count; i++) {
+		int64_t member;
+		char token[44];
+		if (new_member(db, coalition, "voter", "Voter", i, &member, token))
 			return 1;
+		printf("%s\n", token);
+	}
 	return 0;
 }
 
@@ -120,8 +134,11 @@ static int fill_readers(struct db *db, const char *slug, long rooms)
 			fprintf(stderr, "fill: no coalition %s\n", name);
 			return 1;
 		}
-		if (new_member(db, coalition, "reader", "Reader", k))
+		int64_t member;
+		char token[44];
+		if (new_member(db, coalition, "reader", "Reader", k, &member, token))
 			return 1;
+		printf("%s\n", token);
 	}
 	return 0;
 }

@@ -194,12 +194,12 @@ echo "| $(med ballots ballots ballots_per_s) ($(spread ballots ballots ballots_p
 echo
 echo "## thread.get on a $PAGE_MSGS-message thread"
 echo
-echo "Round trip over the protocol; pages of 50 by keyset (\`before\` = a message id); medians of 30 (unread) and"
-echo "300 (read) requests per run."
+echo "Another member wrote the messages. Round trip over the protocol; pages of 50 by keyset (\`before\` = a message"
+echo "id); the thread object carries the reader's unread count. Medians of 30 (unread) and 300 (read) requests per run."
 echo
 echo "| reader | newest page ms | oldest page ms | oldest / newest |"
 echo "|---|---|---|---|"
-echo "| wrote every message, no read marker | $(med paging_unread paging newest_page_ms) | $(med paging_unread paging oldest_page_ms) | $(med paging_unread paging ratio) |"
+echo "| never opened the thread (unread count: 1,000+) | $(med paging_unread paging newest_page_ms) | $(med paging_unread paging oldest_page_ms) | $(med paging_unread paging ratio) |"
 echo "| after thread.read up to the last | $(med paging_read paging newest_page_ms) | $(med paging_read paging oldest_page_ms) | $(med paging_read paging ratio) |"
 echo
 echo "## Ranked-choice tally of $TALLY_BALLOTS ballots"

@@ -213,10 +213,10 @@ done
 # --- history paging on a 100,000-message thread -----------------------------
 line=$($LG --mode rt --port "$RT_PORT" -n 1 -m 1 --coalition paging 2>/dev/null || true)
 thread=$(echo "$line" | sed -n 's/.*thread=\([0-9]*\).*/\1/p')
-if [ -n "$thread" ] && ids=$("$B/fill" messages "$DB" "$thread" 1 "$PAGE_MSGS"); then
+if [ -n "$thread" ] && ids=$("$B/fill" messages "$DB" "$thread" 0 "$PAGE_MSGS"); then
 	first=$(echo "$ids" | sed -n 's/first=\([0-9]*\).*/\1/p')
 	last=$(echo "$ids" | sed -n 's/.*last=\([0-9]*\)/\1/p')
-	# the reader wrote every message and never marked them read (unread scan), then after thread.read
+	# another member wrote them; the reader has not opened the thread yet, then has read it all
 	for r in $(seq 1 "$RUNS"); do
 		echo "paging_unread $($LG --mode paging --port "$RT_PORT" --thread "$thread" --before $((first + 60)) --reps 30)" | tee -a "$OUT"
 	done
