@@ -19,6 +19,10 @@
  *          from `fill voters`), cast ballot.cast on one open proposal (made
  *          here unless --decision), each sending its next ballot when the
  *          previous one is acknowledged, for --secs s: ballots/s, ack latency.
+ *          --choice JSON: the ballot (default: agree, disagree, abstain in
+ *          turn); a secret ballot is replaced with the receipt of the last.
+ *          --first-token K: voter i signs in with token K + i (a voter who
+ *          cast a secret ballot in an earlier run has no receipt here).
  *   tally  (rt) --prepare: make an open secret ranked decision with --options
  *          K options and print its id (fill it with `fill ballots`); else time
  *          decision.tally --reps times, then decision.close once (--close).
@@ -75,6 +79,7 @@ struct conn {
 	const char *token;      /* ballots: this voter's session */
 	uint64_t cast_ns;       /* ballots: when the ballot in flight was sent */
 	int casts;
+	char receipt[48];       /* ballots: of the current ballot (a secret one is replaced with it) */
 };
 
 static struct {
@@ -85,9 +90,9 @@ static struct {
 	const char *email, *password, *slug;
 	char token[200];
 	long thread, before, mark_read, decision;
-	int verbose, idle, pad, rooms, slow, pid, options, prepare, close;
+	int verbose, idle, pad, rooms, slow, pid, options, prepare, close, first_token;
 	double secs, max_secs, send_secs;
-	const char *tokens;
+	const char *tokens, *choice;
 } o = { .rooms = 1, .secs = 5, .options = 8, .host = "127.0.0.1", .port = 8080, .n = 100, .m = 100, .window = 64, .hold = 3,
         .reps = 200, .timeout = 10, .email = "bench@bench.test", .password = "benchpassword1",
         .slug = "bench" };
@@ -328,13 +333,17 @@ static uint64_t *ack_hist; /* 10 µs buckets like hist */
 
 static void cast_next(struct conn *c)
 {
-	static const char *choices[] = { "agree", "disagree", "abstain" };
+	static const char *choices[] = { "\"agree\"", "\"disagree\"", "\"abstain\"" };
+	char receipt[80] = "";
 	c->casts++;
 	c->cast_ns = now_ns();
 	ballots_inflight++;
+	if (c->receipt[0])
+		snprintf(receipt, sizeof receipt, ",\"receipt\":\"%s\"", c->receipt);
 	/* a new idempotency key per ballot, as the web client sends */
-	send_text(c, "{\"id\":%d,\"op\":\"ballot.cast\",\"args\":{\"decision\":%ld,\"choice\":\"%s\"},\"key\":\"lg-%d-%d-%d\"}",
-	          10 + c->casts, o.decision, choices[(c->idx + c->casts) % 3], (int)getpid(), c->idx, c->casts);
+	send_text(c, "{\"id\":%d,\"op\":\"ballot.cast\",\"args\":{\"decision\":%ld,\"choice\":%s%s},\"key\":\"lg-%d-%d-%d\"}",
+	          10 + c->casts, o.decision, o.choice ? o.choice : choices[(c->idx + c->casts) % 3], receipt,
+	          (int)getpid(), c->idx, c->casts);
 }
 
 static void on_ballot_ack(struct conn *c, const char *s, size_t n)
@@ -342,12 +351,19 @@ static void on_ballot_ack(struct conn *c, const char *s, size_t n)
 	uint64_t t = now_ns(), lat = t - c->cast_ns, b = lat / 10000;
 	ballots_inflight--;
 	if (is_ok(s, n)) {
+		const char *rc = memmem(s, n, "\"receipt\":\"", 11);
+		if (rc) {
+			size_t k = strcspn(rc + 11, "\"");
+			snprintf(c->receipt, sizeof c->receipt, "%.*s", (int)(k < sizeof c->receipt ? k : 0), rc + 11);
+		}
 		ballots_ok++;
 		ack_hist[b < HB - 1 ? b : HB - 1]++;
 		if (lat > lat_max) lat_max = lat;
 		t_last_ack = t;
-	} else if (++ballots_err < 5) {
-		fprintf(stderr, "loadgen: ballot.cast failed: %.*s\n", (int)(n > 300 ? 300 : n), s);
+	} else {
+		if (++ballots_err < 5)
+			fprintf(stderr, "loadgen: ballot.cast failed: %.*s\n", (int)(n > 300 ? 300 : n), s);
+		return; /* this voter stops */
 	}
 	if (t < t_ballots_end)
 		cast_next(c);
@@ -562,7 +578,7 @@ static void open_conn(struct conn *c, int idx)
 	memset(c, 0, sizeof *c);
 	c->idx = idx;
 	c->room = idx >= 0 ? idx % o.rooms : 0;
-	c->token = tokens && idx >= 0 ? tokens[idx % ntokens] : NULL;
+	c->token = tokens && idx >= 0 ? tokens[(o.first_token + idx) % ntokens] : NULL;
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) die("socket: %s", strerror(errno));
 	int one = 1;
@@ -745,7 +761,8 @@ static int run_ballots(void)
 	uint64_t busy0[2] = { 0 }, tot0[2] = { 0 }, busy1[2] = { 0 }, tot1[2] = { 0 };
 
 	if (!tokens) die("--tokens FILE is needed (bench/fill voters)");
-	if (ntokens < o.n) die("%s holds %d tokens, %d voters wanted", o.tokens, ntokens, o.n);
+	if (ntokens < o.first_token + o.n)
+		die("%s holds %d tokens, %d voters from the %d-th wanted", o.tokens, ntokens, o.n, o.first_token);
 	if (!o.decision) {
 		next_year(closes);
 		const char *r = pub_call("{\"op\":\"decision.create\",\"args\":{\"coalition\":\"%s\",\"title\":\"Durable ballots %d\","
@@ -767,7 +784,7 @@ static int run_ballots(void)
 		poll_once(10);
 	}
 	cpu_sample(busy1, tot1);
-	double dur = (double)(t_last_ack - t0) / 1e9;
+	double dur = t_last_ack > t0 ? (double)(t_last_ack - t0) / 1e9 : 0;
 	double c0 = tot1[0] > tot0[0] ? 100.0 * (double)(busy1[0] - busy0[0]) / (double)(tot1[0] - tot0[0]) : 0;
 	double c1 = tot1[1] > tot0[1] ? 100.0 * (double)(busy1[1] - busy0[1]) / (double)(tot1[1] - tot0[1]) : 0;
 	printf("ballots voters=%d decision=%ld ballots=%" PRIu64 " errors=%" PRIu64 " unanswered=%" PRIu64 " closed=%d secs=%.3f"
@@ -863,7 +880,7 @@ static void usage(void)
 		"               [--coalition SLUG] [--rooms R] [--slow K] [--pid SERVER_PID] [--max-secs S] [--send-secs S]\n"
 		"               [--idle] [--hold S] [--pad BYTES (node, mqtt payload)]\n"
 		"               [--thread T --before ID --reps R --mark-read ID]\n"
-		"               [--tokens FILE (voters; readers) --decision D --secs S] [--prepare --options K | --close] [--timeout S] [-v]\n");
+		"               [--tokens FILE (voters; readers) --decision D --secs S --choice JSON --first-token K] [--prepare --options K | --close] [--timeout S] [-v]\n");
 	exit(2);
 }
 
@@ -903,6 +920,8 @@ int main(int argc, char **argv)
 		else if (OPT("--max-secs")) o.max_secs = atof(v);
 		else if (OPT("--send-secs")) o.send_secs = atof(v);
 		else if (OPT("--options")) o.options = atoi(v);
+		else if (OPT("--choice")) o.choice = v;
+		else if (OPT("--first-token")) o.first_token = atoi(v);
 		else if (!strcmp(a, "--prepare")) o.prepare = 1;
 		else if (!strcmp(a, "--close")) o.close = 1;
 		else if (!strcmp(a, "-v")) o.verbose = 1;

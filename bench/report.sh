@@ -28,6 +28,8 @@ med() { stat "$@" | cut -d' ' -f1; }
 spread() { stat "$@" | awk '{print $2 "-" $3}'; }
 # first value of KEY on the lines of TAG SERVER
 first() { awk -v t="$1" -v s="$2" -v k="$3=" '$1 == t && $2 == s { for (i = 3; i <= NF; i++) if (index($i, k) == 1) { print substr($i, length(k) + 1); exit } }' "$RAW"; }
+# every value of KEY on the lines of TAG SERVER, in run order
+all() { awk -v t="$1" -v s="$2" -v k="$3=" '$1 == t && $2 == s { for (i = 3; i <= NF; i++) if (index($i, k) == 1) print substr($i, length(k) + 1) }' "$RAW"; }
 # lost + out of order + misrouted deliveries + readers closed, and failed runs
 lost() { awk -v t="$1" -v s="$2" '$1 == t && $2 == s {for (i=3;i<=NF;i++) if ($i ~ /^(lost|closed|misrouted|out_of_order)=/) {split($i,a,"="); n+=a[2]}} $1 == t && $2 == s && / failed/ {f++} END {printf "%d%s", n, f ? " (" f " failed)" : ""}' "$RAW"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b+0 > 0 && a+0 > 0) printf "%.2f", a/b; else printf "-" }'; }
@@ -100,6 +102,22 @@ if miss "$(first idle rt kib_per_conn)" "<=" 8; then
   arrives in one piece straight from lws's buffer, and freeing the gather buffer after a fragmented one, saves
   about a page per connection."
 fi
+churn=$(all slow rt rss_start_kib | awk 'NR == 1 {a = $1} {b = $1} END {if (a > 0 && b > 1.25 * a) printf "%.0f MiB to %.0f MiB", a / 1024, b / 1024}')
+if [ -n "$churn" ]; then
+	note "Roundtable's resident memory grows with connection churn ($churn between rounds, every earlier
+  connection closed; the peers stay flat, see below), although its heap goes back to about 1 MiB (massif): each
+  connection's 64 KiB lws receive buffer touches one page, the next connections' buffers land elsewhere in the
+  freed space and touch other pages, until every page of 64 KiB x the most connections ever open is resident.
+  Measured apart, six rounds of 2,000 connections: 32, 49, 60, 71, 79, 85 MiB and growing with
+  rx_buffer_size 65536; 33 MiB flat from the first round with 4096 (daemon/server.c, the protocols table)."
+fi
+big=$(med ballots_big ballots ballots_per_s)
+if [ -n "$big" ] && [ "$big" != "-" ] && awk -v b="$big" 'BEGIN {exit !(b < 50)}'; then
+	note "Ballots on a decision holding $TALLY_BALLOTS ballots: $big/s. With live results every ballot.cast recounts every
+  ballot inside its transaction, on the event loop, for the tally.updated event (daemon/decisions.c cast_events):
+  O(ballots) per cast, so a large vote slows to a few casts a second and stalls every connection meanwhile.
+  Coalescing tally.updated (one recount per decision at most every second or so, not one per cast) closes it."
+fi
 if miss "$(med fixed40k rt p99_ms)" "<=" 10; then
 	note "p99 at 40,000/s: each message is committed (fdatasync, about 1 ms) before its fan-out, and the last of
   $N2 readers is written to after $((N2 - 1)) others (about 7 us per write, $(awk -v n="$N2" 'BEGIN {printf "%.1f", n * 0.007}') ms); anything else running on
@@ -111,7 +129,7 @@ if { has mqtt && miss "$(ratio "$(d max$N2 rt)" "$(d max$N2 mqtt)")" ">=" 1.5; }
   the server's (CPU 0) was shared with other work measures that work too."
 fi
 if [ -n "$notes" ]; then
-	echo "Targets not met:"
+	echo "Why (targets missed, and what else the matrix shows):"
 	echo "$notes"
 	echo
 fi
@@ -179,6 +197,15 @@ for s in $SERVERS; do
 	echo "| $(name "$s") | ${k:-failed} | $(ratio "$rtk" "$k") |"
 done
 echo
+echo "Server VmRSS in MiB between runs, at the start of the \"N = $N2, 1 stops reading\" run of each round (every earlier"
+echo "connection closed):"
+echo
+echo "| server | $(all slow rt rss_start_kib | awk '{printf "%sround %d", (NR > 1 ? " | " : ""), NR}') |"
+echo "|---|$(all slow rt rss_start_kib | awk '{printf "---|"}')"
+for s in $SERVERS; do
+	echo "| $(name "$s") | $(all slow "$s" rss_start_kib | awk '{printf "%s%.0f", (NR > 1 ? " | " : ""), $1 / 1024}') |"
+done
+echo
 echo "Roundtable's connections are signed in (auth.resume) and subscribed to one coalition. The kernel adds about"
 echo "4.7 KiB per socket (not in VmRSS). Node's heap had grown before (a fresh process preallocates), so its delta is a floor."
 echo
@@ -209,9 +236,13 @@ echo "each ranking 1 to 8 options with skewed preferences, so instant runoff tak
 echo
 echo "| decision.tally ms (spread) | ballots counted | rounds | winner | decision.close ms (once) |"
 echo "|---|---|---|---|---|"
-echo "| $(med tally tally tally_ms) ($(spread tally tally tally_ms)) | $(first tally tally cast) | $(first tally tally rounds) | $(first tally tally winner | tr _ ' ') | $(awk '$1 == "tally" {for (i=3;i<=NF;i++) if ($i ~ /^close_ms=/) v=substr($i,10)} END {print v}' "$RAW") |"
+echo "| $(med tally tally tally_ms) ($(spread tally tally tally_ms)) | $(first tally tally cast) | $(first tally tally rounds) | $(first tally tally winner | tr _ ' ') | $(first tally_close tally close_ms) |"
 echo
 echo "decision.close counts once more, freezes the tally and rewrites the secret ballots in random order."
+echo
+echo "Ballots cast on that decision by 4 voters (each the next when acknowledged; live results, so each cast also"
+echo "recounts every ballot for its tally.updated event): $(med ballots_big ballots ballots_per_s) ballots/s"
+echo "($(spread ballots_big ballots ballots_per_s)), ack p50 $(med ballots_big ballots ack_p50_ms) ms, p99 $(med ballots_big ballots ack_p99_ms) ms."
 echo
 echo "## Raw results"
 echo

@@ -11,7 +11,8 @@
 #   a subscriber that stops reading until the server cuts it off (once per server)
 #   durable ballots/s, 100 voters each casting again when acknowledged (RUNS runs)
 #   thread.get newest vs oldest page on a 100,000-message thread (RUNS runs)
-#   decision.tally and decision.close of 100,000 ranked ballots
+#   decision.tally and decision.close of 100,000 ranked ballots, and ballots
+#   cast on that decision
 # Prints the raw lines, keeps them in build/bench/raw.txt and writes
 # bench/RESULTS.md from them (bench/report.sh). Figures are reported, never
 # asserted. Environment: RUNS (default 3), PEERS=0 to skip Node and mosquitto,
@@ -32,14 +33,14 @@ T_START=$(date +%s)
 if [ "$QUICK" = 1 ]; then
 	RUNS=${RUNS:-1}
 	N1=20; N2=100; N3=300; N4=500; ROOMS=10; PER_ROOM=10; IDLE=500
-	VOTERS=10; BALLOT_SECS=1; PAGE_MSGS=5000; TALLY_BALLOTS=5000; CUT_M=100
+	VOTERS=16; BALLOT_SECS=1; PAGE_MSGS=5000; TALLY_BALLOTS=5000; CUT_M=100
 	SEND_SECS=0.5; FIXED_SECS=1; IDLE_HOLD=1
 	RESULTS=build/bench/RESULTS-quick.md
 else
 	RUNS=${RUNS:-3}
 	N1=100; N2=1000; N3=5000; N4=10000; ROOMS=100; PER_ROOM=100; IDLE=10000
 	VOTERS=100; BALLOT_SECS=5; PAGE_MSGS=100000; TALLY_BALLOTS=100000; CUT_M=800
-	SEND_SECS=2; FIXED_SECS=3; IDLE_HOLD=2
+	SEND_SECS=1.5; FIXED_SECS=3; IDLE_HOLD=1
 	RESULTS=bench/RESULTS.md
 fi
 NR=$((ROOMS * PER_ROOM))
@@ -228,12 +229,19 @@ else
 fi
 
 # --- a ranked-choice tally of 100,000 ballots -------------------------------
+# timed RUNS times; then ballots cast on that decision (live results: every
+# cast recounts), by 4 voters; then the close, once.
 dec=$($LG --mode tally --port "$RT_PORT" --coalition votes --prepare --options 8 2>"$TMP/lg.err" | sed -n 's/decision=//p') || true
 if [ -n "$dec" ] && "$B/fill" ballots "$DB" "$dec" "$TALLY_BALLOTS" >/dev/null; then
 	for r in $(seq 1 "$RUNS"); do
-		close=""; [ "$r" = "$RUNS" ] && close=--close
-		echo "tally $($LG --mode tally --port "$RT_PORT" --decision "$dec" --reps 3 $close 2>"$TMP/lg.err" || echo "failed: $(head -c 300 "$TMP/lg.err")")" | tee -a "$OUT"
+		echo "tally $($LG --mode tally --port "$RT_PORT" --decision "$dec" --reps 3 2>"$TMP/lg.err" || echo "failed: $(head -c 300 "$TMP/lg.err")")" | tee -a "$OUT"
 	done
+	for r in $(seq 1 "$RUNS"); do
+		# fresh voters each run: a secret ballot cast in an earlier run needs its receipt
+		echo "ballots_big $($LG --mode ballots --port "$RT_PORT" --coalition votes --tokens "$TMP/tokens" -n 4 --secs 2 \
+			--first-token $((4 * r)) --decision "$dec" --choice '["Option 3","Option 1"]' 2>"$TMP/lg.err" || echo "failed: $(head -c 300 "$TMP/lg.err")")" | tee -a "$OUT"
+	done
+	echo "tally_close $($LG --mode tally --port "$RT_PORT" --decision "$dec" --reps 1 --close 2>"$TMP/lg.err" || echo "failed: $(head -c 300 "$TMP/lg.err")")" | tee -a "$OUT"
 else
 	echo "tally failed: $(head -c 300 "$TMP/lg.err")" | tee -a "$OUT"
 fi
