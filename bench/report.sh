@@ -207,7 +207,10 @@ for s in $SERVERS; do
 done
 echo
 echo "Roundtable's connections are signed in (auth.resume) and subscribed to one coalition. The kernel adds about"
-echo "4.7 KiB per socket (not in VmRSS). Node's heap had grown before (a fresh process preallocates), so its delta is a floor."
+echo "4.7 KiB per socket (not in VmRSS). A fresh Node process has heap to spare, so its figure is a floor."
+echo "Descriptors: the servers inherit \`ulimit -n\` (run.sh raises the soft limit to the hard one). Roundtable does not"
+echo "raise its own: started with the common default of 1,024 it logs \"accept: errno 24\" and leaves the 1,0xxth"
+echo "connection waiting, so a deployment needs LimitNOFILE (systemd) or the daemon a setrlimit at start."
 echo
 echo "## Durable ballots, $VOTERS concurrent voters"
 echo
