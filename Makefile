@@ -2,7 +2,8 @@
 #   make            build build/roundtable
 #   make run        install what is missing, build, create ./var with the demo, serve :8080
 #   make test       install test tools, build with ASan+UBSan, run every test suite
-#   make bench      run the benchmarks in bench/ (results printed, never asserted)
+#   make bench      run the benchmark matrix of bench/ and write bench/RESULTS.md (never asserted;
+#                   BENCH_QUICK=1 tiny sizes in seconds, RUNS=N rounds, PEERS=0 Roundtable alone)
 #   make SANITIZE=address,undefined   sanitized build into build/san/
 
 PKGS      := libwebsockets sqlite3 jansson libsodium libmarkdown libgit2
