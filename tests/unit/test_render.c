@@ -131,6 +131,44 @@ static void test_long_lines_stay_fast_and_escaped(void **state)
 	free(src);
 }
 
+/* Renders src and checks it came out as escaped text, not markdown. */
+static void assert_rendered_plain(const char *src, size_t n)
+{
+	char *html = render_markdown(src, n);
+	assert_non_null(html);
+	assert_safe(src, html);
+	assert_true(strncmp(html, "<p>", 3) == 0);
+	assert_null(strstr(html, "<a "));
+	free(html);
+}
+
+static void test_costly_markdown_renders_as_text(void **state)
+{
+	/* each took seconds in discount, with the event loop stalled meanwhile */
+	size_t n = 64 * 1024;
+	char *src = malloc(n + 1), *html;
+	(void)state;
+	for (size_t i = 0; i < n; i++) /* 1,024 short lines of '[', one paragraph */
+		src[i] = i % 64 == 63 ? '\n' : '[';
+	assert_rendered_plain(src, n);
+	for (size_t i = 0; i < n; i++) /* 16 lines of 4,000 characters without a space */
+		src[i] = i % 4001 == 4000 ? '\n' : 'a';
+	assert_rendered_plain(src, n);
+	for (size_t i = 0; i < n; i++) /* [x]( links packed into one paragraph */
+		src[i] = i % 80 == 79 ? '\n' : "[x](y "[i % 6];
+	assert_rendered_plain(src, n);
+	/* while a long document of ordinary paragraphs with links is markdown */
+	src[0] = '\0';
+	while (strlen(src) + 200 < n)
+		strcat(src, "The hub [bills](https://hub.test/billing) for **all** of us, and\n"
+		            "[substitutes](https://hub.test/subs) come from one pool.\n\n");
+	html = render_markdown(src, strlen(src));
+	assert_non_null(strstr(html, "<a href=\"https://hub.test/billing\""));
+	assert_non_null(strstr(html, "<strong>all</strong>"));
+	free(html);
+	free(src);
+}
+
 static void test_sanitizer_alone(void **state)
 {
 	const char *bad = "<p onclick=\"x\">a</p><img src=x onerror=y><a href=\"javascript:1\">j</a>"
@@ -147,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_markdown_still_works),
 		cmocka_unit_test(test_sanitizer_alone),
 		cmocka_unit_test(test_long_lines_stay_fast_and_escaped),
+		cmocka_unit_test(test_costly_markdown_renders_as_text),
 		cmocka_unit_test(test_markdown_xss),
 		cmocka_unit_test(test_xss_payload_list),
 		cmocka_unit_test(test_naughty_strings),
