@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #define DEFAULT_MAX_MESSAGE (256 * 1024)
@@ -153,6 +154,29 @@ static int read_config(struct server_config *cfg, const char *path)
 	return rc;
 }
 
+/* Every connection is a file descriptor, and the usual soft limit (1,024)
+ * is far below the connections one daemon holds: raise it to the hard limit,
+ * at most FD_WANTED (lws sizes a table by it). Without this, connections past
+ * the limit wait unanswered in the listen queue. */
+#define FD_WANTED 65536
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	want = rl.rlim_max < FD_WANTED ? rl.rlim_max : FD_WANTED;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			rt_log(LOG_WARN, "cannot raise the open-file limit: %s", strerror(errno));
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096)
+		rt_log(LOG_WARN, "only %llu open files allowed: fewer connections than that can be served"
+		       " (raise it: ulimit -n, or LimitNOFILE= in the systemd unit)", (unsigned long long)rl.rlim_cur);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	struct server_config cfg = { .data_dir = "var", .host = "127.0.0.1", .port = 8080,
@@ -182,6 +206,7 @@ static int cmd_serve(int argc, char **argv)
 	}
 	if (!cfg.tls_cert != !cfg.tls_key)
 		return bad_usage("TLS needs both --tls-cert and --tls-key%s", "");
+	raise_fd_limit();
 	return server_run(&cfg);
 }
 

@@ -165,3 +165,25 @@ test('GET /metrics passes promtool check metrics', async (t) => {
   assert.equal(check.status, 0, `promtool: ${check.stdout}${check.stderr}\n${text}`);
   assert.match(text, /roundtable_requests_total/);
 });
+
+test('serve raises a low open-file limit, so connections past 1,024 are not left waiting', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-fd-'));
+  const port = await freePort();
+  const bin = process.env.RT_BIN ? path.resolve(process.env.RT_BIN) : path.join(REPO_ROOT, 'build', 'roundtable');
+  const child = spawn('sh', ['-c', `ulimit -Sn 1024 && exec "$0" serve --data "$1" --listen "127.0.0.1:$2"`, bin, dir, String(port)],
+    { stdio: 'ignore' });
+  try {
+    let limits = '';
+    for (let i = 0; i < 100 && !/Max open files/.test(limits); i++) {
+      await sleep(100);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      if (ok) limits = fs.readFileSync(`/proc/${child.pid}/limits`, 'utf8');
+    }
+    const [, soft, hard] = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(limits);
+    const want = Math.min(Number(hard) || Infinity, 65536);
+    assert.equal(Number(soft), want, `soft limit ${soft}, hard ${hard}`);
+  } finally {
+    child.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
