@@ -13,7 +13,7 @@
 // reconnect.
 
 import { h, clear } from '../dom.js';
-import { t, errorText, formatDate } from '../i18n.js';
+import { t, errorText, formatDate, formatNumber } from '../i18n.js';
 import { areas } from '../areas.js';
 import { decisionHref } from './decisions-util.js';
 import { threadHref } from './discussions-util.js';
@@ -85,7 +85,7 @@ function render(app, slug) {
     for (const it of items) box.list.append(it);
     box.none.hidden = items.length > 0;
     box.list.hidden = items.length === 0;
-    box.count.textContent = items.length ? '(' + items.length + ')' : '';
+    box.count.textContent = items.length ? '(' + formatNumber(items.length) + ')' : '';
     box.count.classList.toggle('has-items', items.length > 0);
     return items.length;
   }
