@@ -7,7 +7,12 @@
 // what arrives from others (messages, ballots, updates, signatures) is in a
 // live region or announced. The data is the demo's, taken one step
 // further (lib.mjs arrangeShowcase): a closed and scored RFQ, an open one,
-// an open decision Maria votes on, an invitation.
+// an open decision Maria votes on, an invitation; here also a decision Maria
+// never votes on, so her home has something in each of its lists in every
+// pass, and James mentions her (named and anonymously) so the notifications
+// list has unread items. The offline states (a message waiting in a thread,
+// the header's waiting list open) take the daemon away and bring it back,
+// as the coalition page's offline state does.
 //
 // PAGES is the table: each page has an address, what shows it is drawn, and
 // its states, each an action (open a form, submit it with a mistake, act)
@@ -32,6 +37,19 @@ let dataDir;
 let daemon;
 let browser;
 let ids; // from arrangeShowcase
+let mentions = 0; // how many times James mentioned Maria
+
+// James over the protocol, on a fresh connection (the daemon restarts in
+// the offline states, which closes older ones).
+async function asJames(fn) {
+  const james = await RtClient.connect(daemon.url);
+  try {
+    await james.request('auth.login', { email: 'james@demo.test', password: DEMO_PASSWORD });
+    return await fn(james);
+  } finally {
+    james.close();
+  }
+}
 
 // An error shown by the page after a refused or incomplete form.
 const shownError = (page, scope) => page.locator(`${scope} .error:not([hidden]), ${scope} [role="alert"]:not([hidden]):not(:empty)`).first();
@@ -40,6 +58,25 @@ async function openDetails(page, selector) {
   const summary = page.locator(`${selector} > summary`).first();
   await summary.waitFor();
   if (!(await page.locator(selector).first().evaluate((d) => d.open))) await summary.click();
+}
+
+// The offline states: the daemon goes away (the page says it is offline),
+// then starts again on the same port (as in reconnect.test.mjs) and the
+// page reconnects.
+let daemonDown = false;
+async function goOffline(page) {
+  daemonDown = true;
+  await daemon.stop();
+  await page.locator('#conn-status[data-state="offline"]').waitFor();
+}
+
+async function backOnline(page) {
+  if (daemonDown) {
+    daemon = await startDaemon({ dataDir, port: daemon.port });
+    daemonDown = false;
+  }
+  await page.locator('#conn-retry').click({ timeout: 2000 }).catch(() => {}); // it may be back already
+  await page.locator('#conn-status[data-state="online"]').waitFor();
 }
 
 // Each page: name, signedOut (visited before signing in), hash(ids), ready
@@ -84,6 +121,32 @@ const PAGES = [
     ready: '#resp-state :is(p, strong)',
   },
   { name: 'coalitions', hash: () => '#/', ready: 'main .card' },
+  {
+    // Where a coalition opens, with something in each of its five lists.
+    name: 'home', hash: () => '#/c/valley/home',
+    ready: ['decisions', 'scores', 'mous', 'milestones', 'threads'].reduce((sel, k) => `${sel}:has(#home-${k} li.home-item)`, '.home-grid:not([hidden])'),
+    states: [
+      ['notifications list open, with unread items', async (page) => {
+        // Named in one thread, anonymously in the other (thread 2 takes
+        // anonymous messages): two unread notifications for this page.
+        const n = ++mentions;
+        await asJames(async (james) => {
+          await james.request('message.post', { thread: 1, body: `@Maria.Lopez could you check the agenda (${n})?` });
+          await james.request('message.post', { thread: 2, body: `@Maria.Lopez an honest question about the pool (${n}).`, anonymous: true });
+        });
+        for (const kind of ['mention', 'mention_anon']) {
+          await page.locator(`#notify-list li.notify-item.unread[data-kind="${kind}"]`).first().waitFor({ state: 'attached' });
+        }
+        await page.locator('#notify-badge:not([hidden])').waitFor();
+        await page.locator('#notify-toggle').click();
+        await page.locator('#notify-panel:not([hidden]) li.notify-item.unread').first().waitFor();
+      }],
+      ['notifications list closed with Escape', async (page) => {
+        await page.keyboard.press('Escape');
+        await page.locator('#notify-panel').waitFor({ state: 'hidden' });
+      }],
+    ],
+  },
   { name: 'page not found', hash: () => '#/c/valley/nowhere', ready: 'main h1 + p' },
   {
     name: 'coalition', hash: () => '#/c/valley', ready: '#member-list li.member',
@@ -91,15 +154,10 @@ const PAGES = [
       // The daemon goes away and comes back on the same port (as in
       // reconnect.test.mjs): the header says so and offers to retry.
       ['offline, reconnecting', async (page) => {
-        await daemon.stop();
-        await page.locator('#conn-status[data-state="offline"]').waitFor();
+        await goOffline(page);
         await page.locator('#conn-retry:not([hidden])').waitFor();
       }],
-      ['back online', async (page) => {
-        daemon = await startDaemon({ dataDir, port: daemon.port });
-        await page.locator('#conn-retry').click({ timeout: 2000 }).catch(() => {}); // it may be back already
-        await page.locator('#conn-status[data-state="online"]').waitFor();
-      }],
+      ['back online', (page) => backOnline(page)],
       ['invitation without roles', async (page) => {
         const form = page.locator('#invite-form');
         await form.locator('input[name="name"]').fill('Pat Lee');
@@ -148,6 +206,25 @@ const PAGES = [
         await page.locator('#message-list .confirm-delete button.secondary').click();
         await page.locator('#message-list li.message .act-reply').first().click();
         await page.locator('#reply-banner:not([hidden])').waitFor();
+      }],
+      // The daemon goes away: the reply waits on the device, in the thread
+      // and counted in the header.
+      ['offline, a message waiting to be sent', async (page) => {
+        await goOffline(page);
+        await page.locator('#compose-body').fill('Written **offline**: I can take Mondays.');
+        await page.locator('#compose-form button[type="submit"]').click();
+        await page.locator('#pending-messages li.pending').waitFor();
+        await page.locator('#queue-toggle:not([hidden])').waitFor();
+      }],
+      ['offline, the waiting list open', async (page) => {
+        await page.locator('#queue-toggle').click();
+        await page.locator('#queue-panel:not([hidden]) li.queue-item').waitFor();
+      }],
+      ['back online, the message sent', async (page) => {
+        await backOnline(page);
+        await page.locator('#queue-toggle').waitFor({ state: 'hidden' });
+        await page.locator('#pending-messages').waitFor({ state: 'hidden' });
+        await page.locator('#message-list li.message', { hasText: 'I can take Mondays' }).first().waitFor();
       }],
     ],
   },
@@ -338,6 +415,14 @@ before(async () => {
   const demo = await runDemo(dataDir);
   daemon = await startDaemon({ dataDir });
   ids = await arrangeShowcase(daemon.url, demo.stdout);
+  // A decision Maria may vote on that no pass votes on, and a message in a
+  // thread no pass reads: her home always has a ballot and a discussion
+  // waiting.
+  await asJames((james) => james.request('message.post', { thread: 2, body: 'Who can cover **Fridays** in May?' }, 'a11y-home-unread'));
+  await asJames((james) => james.request('decision.create', {
+    coalition: 'valley', title: 'Move the spring retreat to April', body: 'The **March** date clashes with the county meeting.',
+    kind: 'proposal', eligible_roles: ['convener'], closes_at: new Date(Date.now() + 12 * 86400000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  }, 'a11y-home-decision'));
   browser = await launchBrowser();
 });
 
@@ -426,7 +511,7 @@ function focusInfo(page) {
   });
 }
 
-const TAB_PAGES = ['coalition', 'threads', 'thread', 'decision to vote on', 'proposal to vote on', 'milestones', 'MOU', 'open RFQ', 'closed RFQ being scored'];
+const TAB_PAGES = ['home', 'coalition', 'threads', 'thread', 'decision to vote on', 'proposal to vote on', 'milestones', 'MOU', 'open RFQ', 'closed RFQ being scored'];
 const MAX_TABS = 60;
 
 test('keyboard: every control reached with Tab is on screen and shows a focus ring', async () => {

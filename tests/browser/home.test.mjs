@@ -146,6 +146,17 @@ test('a milestone marked achieved leaves the list live', async () => {
   assert.match(await page.locator('[data-section="milestones"]').textContent(), /None of your milestones is due/);
 });
 
+test('a decision closing within a day says so in words, not only in red', async () => {
+  await maria.request('decision.create', {
+    coalition: 'valley', title: 'Confirm the July training date', body: 'Yes or no by tonight.',
+    kind: 'proposal', eligible_roles: ['provider'], closes_at: rfc3339(new Date(Date.now() + 12 * 3600000)),
+  });
+  const item = section('decisions').locator('li.home-item', { hasText: 'Confirm the July training date' });
+  await item.waitFor();
+  assert.match(await item.locator('.home-detail').textContent(), /^Closes within a day: /);
+  assert.equal(await item.evaluate((li) => li.classList.contains('urgent')), true);
+});
+
 test('on a phone (360 px) nothing scrolls sideways', async () => {
   await page.setViewportSize({ width: 360, height: 780 });
   await page.locator('.home-grid:not([hidden])').waitFor();

@@ -19,7 +19,7 @@
 // (conn 'catchup' events, which views never see).
 
 import { h, clear } from './dom.js';
-import { t, formatDate } from './i18n.js';
+import { t, formatDate, formatNumber } from './i18n.js';
 import { threadHref } from './views/discussions-util.js';
 import { decisionHref } from './views/decisions-util.js';
 
@@ -326,7 +326,7 @@ export class Notifier {
       draw: () => {
         const n = this.unread();
         badge.hidden = n === 0;
-        badge.textContent = n > 99 ? '99+' : String(n);
+        badge.textContent = n > 99 ? formatNumber(99) + '+' : formatNumber(n);
         label.textContent = n ? t('notify.button_unread', { count: n }) : t('notify.button');
         button.classList.toggle('has-unread', n > 0);
         heading.textContent = t('notify.title');

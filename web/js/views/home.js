@@ -13,7 +13,7 @@
 // reconnect.
 
 import { h, clear } from '../dom.js';
-import { t, errorText, formatDate } from '../i18n.js';
+import { t, errorText, formatDate, formatNumber } from '../i18n.js';
 import { areas } from '../areas.js';
 import { decisionHref } from './decisions-util.js';
 import { threadHref } from './discussions-util.js';
@@ -85,7 +85,7 @@ function render(app, slug) {
     for (const it of items) box.list.append(it);
     box.none.hidden = items.length > 0;
     box.list.hidden = items.length === 0;
-    box.count.textContent = items.length ? '(' + items.length + ')' : '';
+    box.count.textContent = items.length ? '(' + formatNumber(items.length) + ')' : '';
     box.count.classList.toggle('has-items', items.length > 0);
     return items.length;
   }
@@ -134,9 +134,12 @@ function render(app, slug) {
     const decisions = ((dl && dl.decisions) || [])
       .filter((d) => d.status === 'open' && d.me && d.me.eligible && !d.me.voted && !d.me.voted_by)
       .sort((a, b) => Date.parse(a.closes_at) - Date.parse(b.closes_at));
-    total += fill('decisions', decisions.map((d) => item(decisionHref(slug, d.id), d.title,
-      t('home.closes', { date: formatDate(d.closes_at) }),
-      Date.parse(d.closes_at) - now < 24 * 3600 * 1000 ? 'urgent' : '')));
+    // One closing within a day says so in words, not only in its colour.
+    total += fill('decisions', decisions.map((d) => {
+      const urgent = Date.parse(d.closes_at) - now < 24 * 3600 * 1000;
+      return item(decisionHref(slug, d.id), d.title,
+        t(urgent ? 'home.closes_soon' : 'home.closes', { date: formatDate(d.closes_at) }), urgent ? 'urgent' : '');
+    }));
 
     const scores = [];
     closed.forEach((r, i) => {
@@ -212,6 +215,7 @@ const homeStrings = {
     'home.decisions': 'Decisions awaiting your ballot',
     'home.decisions_none': 'No open decision is waiting for your ballot.',
     'home.closes': 'Closes {date}',
+    'home.closes_soon': 'Closes within a day: {date}',
     'home.scores': 'Responses awaiting your scores',
     'home.scores_none': 'No RFQ is waiting for your scores.',
     'home.scores_detail': 'Scoring is open',
@@ -236,6 +240,7 @@ const homeStrings = {
     'home.decisions': 'Decisiones que esperan su voto',
     'home.decisions_none': 'Ninguna decisión abierta espera su voto.',
     'home.closes': 'Cierra el {date}',
+    'home.closes_soon': 'Cierra en menos de un día: el {date}',
     'home.scores': 'Respuestas que esperan sus puntuaciones',
     'home.scores_none': 'Ninguna RFQ espera sus puntuaciones.',
     'home.scores_detail': 'La puntuación está abierta',
