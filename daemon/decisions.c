@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CLOSES_MAX_SECONDS (5LL * 366 * 24 * 3600)
 
@@ -630,43 +631,94 @@ static int decisions_tally(struct req *r)
 /* Appends the events of a cast. live: everyone sees a ballot.cast (naming
  * nobody when secret) and the moving tally; after_close: only the voter gets
  * the ballot.cast, so nobody can count ballots before the close. */
+/* Live tallies cost a count of every ballot, so a decision sends at most one
+ * tally.updated a second: a ballot within a second of the last one marks
+ * the decision, and the tick sends one tally for every ballot since. A
+ * marker left by a request that was rolled back only costs one more tally. */
+#define LIVE_MAX 64
+
+static struct live_tally {
+	int64_t decision;
+	time_t last; /* when its last tally.updated was made */
+	int due;     /* ballots since then wait for the tick */
+} live[LIVE_MAX];
+
+static struct live_tally *live_slot(int64_t decision)
+{
+	struct live_tally *oldest = &live[0];
+	for (size_t i = 0; i < LIVE_MAX; i++) {
+		if (live[i].decision == decision)
+			return &live[i];
+		if (!live[i].due && live[i].last < oldest->last)
+			oldest = &live[i];
+	}
+	if (oldest->due) /* every slot busy: count inline, as without the limit */
+		return NULL;
+	*oldest = (struct live_tally){ .decision = decision };
+	return oldest;
+}
+
+/* Appends tally.updated with the decision's count now. */
+static int tally_event(struct req *r, const struct decision_row *d)
+{
+	struct counted c = { 0 };
+	int64_t eligible = 0;
+	json_t *tally = NULL;
+	int err;
+	if ((err = store_decision_eligible(r->srv->db, d->coalition_id, d->eligible_roles, d->per_organization,
+	                                   &eligible)) == RT_OK &&
+	    (err = count_decision(r->srv->db, d, eligible, &c)) == RT_OK)
+		tally = tally_to_json(c.res, &c.in, c.options, 1);
+	counted_free(&c);
+	if (!tally)
+		return req_fail(r, err ? err : RT_EINTERNAL, NULL, "could not count the ballots");
+	return req_event(r, d->coalition_id, "tally.updated", AUD_ALL, 0, 0,
+	                 json_pack("{s:I, s:o}", "decision", (json_int_t)d->id, "tally", tally));
+}
+
 static int cast_events(struct req *r, const struct decision_row *d, const char *org, json_t *choice,
                        const char *reason, int replaced)
 {
-	int live = strcmp(d->results, "live") == 0, err;
+	int live_results = strcmp(d->results, "live") == 0, err;
 	json_t *ev = json_pack("{s:I, s:o, s:b}", "decision", (json_int_t)d->id,
 	                       "voter", d->secret ? json_null() : person_json(r->srv->db, d->coalition_id, r->member_id),
 	                       "replaced", replaced);
+	struct live_tally *lt;
+	int64_t cast = 0;
+	time_t now = time(NULL);
+
 	if (!d->secret) {
 		json_object_set(ev, "choice", choice);
 		json_object_set_new(ev, "reason", reason ? json_string(reason) : json_null());
 		if (d->per_organization)
 			json_object_set_new(ev, "organization", org ? json_string(org) : json_null());
 	}
-	if (!live)
+	if (!live_results)
 		return req_event(r, d->coalition_id, "ballot.cast", AUD_MEMBER, r->member_id,
 		                 d->secret ? 0 : r->member_id, ev);
-	{
-		struct counted c = { 0 };
-		int64_t eligible = 0;
-		json_t *tally = NULL;
-		if ((err = store_decision_eligible(r->srv->db, d->coalition_id, d->eligible_roles, d->per_organization,
-		                                   &eligible)) == RT_OK &&
-		    (err = count_decision(r->srv->db, d, eligible, &c)) == RT_OK)
-			tally = tally_to_json(c.res, &c.in, c.options, 1);
-		counted_free(&c);
-		if (!tally) {
-			json_decref(ev);
-			return req_fail(r, err ? err : RT_EINTERNAL, NULL, "could not count the ballots");
-		}
-		json_object_set_new(ev, "cast", json_incref(json_object_get(tally, "cast")));
-		if ((err = req_event(r, d->coalition_id, "ballot.cast", AUD_ALL, 0, d->secret ? 0 : r->member_id, ev))) {
-			json_decref(tally);
-			return err;
-		}
-		return req_event(r, d->coalition_id, "tally.updated", AUD_ALL, 0, 0,
-		                 json_pack("{s:I, s:o}", "decision", (json_int_t)d->id, "tally", tally));
+	store_ballot_count(r->srv->db, d->id, &cast);
+	json_object_set_new(ev, "cast", json_integer(cast));
+	if ((err = req_event(r, d->coalition_id, "ballot.cast", AUD_ALL, 0, d->secret ? 0 : r->member_id, ev)))
+		return err;
+	if ((lt = live_slot(d->id)) && now - lt->last < 1) {
+		lt->due = 1;
+		return RT_OK;
 	}
+	if (lt)
+		lt->last = now;
+	return tally_event(r, d);
+}
+
+/* Sends the tally of one decision whose ballots waited for the tick. */
+static int decisions_tally_due(struct req *r)
+{
+	struct decision_row d = { 0 };
+	int64_t id = json_integer_value(json_object_get(r->args, "decision"));
+	int err = store_decision_get(r->srv->db, id, &d);
+	if (err == RT_OK && d.is_open && strcmp(d.results, "live") == 0)
+		err = tally_event(r, &d);
+	decision_row_clear(&d);
+	return err == RT_ENOTFOUND ? RT_OK : err;
 }
 
 /* Seals the reply of a secret cast under the client's idempotency key. */
@@ -1091,6 +1143,17 @@ void decisions_tick(struct server *srv)
 	size_t n = 0;
 	char now[21];
 
+	for (size_t i = 0; i < LIVE_MAX; i++) {
+		json_t *args;
+		if (!live[i].due || time(NULL) - live[i].last < 1)
+			continue;
+		live[i].due = 0;
+		live[i].last = time(NULL);
+		args = json_pack("{s:I}", "decision", (json_int_t)live[i].decision);
+		if (dispatch_system(srv, decisions_tally_due, args, NULL))
+			fprintf(stderr, "roundtable: could not send the tally of decision %lld\n", (long long)live[i].decision);
+		json_decref(args);
+	}
 	rt_now(now);
 	if (store_decisions_due(srv->db, now, ids, 16, &n) != RT_OK)
 		return;

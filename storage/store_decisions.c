@@ -269,6 +269,15 @@ int store_voter_count(struct db *db, int64_t decision_id, int64_t *n)
 	return RT_OK;
 }
 
+int store_ballot_count(struct db *db, int64_t decision_id, int64_t *n)
+{
+	PREP(st, "SELECT COUNT(*) FROM decision_ballots WHERE decision_id = ?");
+	sqlite3_bind_int64(st, 1, decision_id);
+	*n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return RT_OK;
+}
+
 /* Reads the ballot columns (ballot_id, member_id, unit, organization, owner,
  * choice, reason, cast_at) of the current row. */
 static int ballot_from_row(sqlite3_stmt *st, struct ballot_row *out)

@@ -69,6 +69,9 @@ int store_voter_add(struct db *db, int64_t decision_id, const unsigned char tag[
 /* How many tags (ballots) a secret decision has. */
 int store_voter_count(struct db *db, int64_t decision_id, int64_t *n);
 
+/* How many ballots a decision holds now. */
+int store_ballot_count(struct db *db, int64_t decision_id, int64_t *n);
+
 /* Ballots. RT_ENOTFOUND when absent. */
 int store_ballot_by_id(struct db *db, int64_t decision_id, const unsigned char ballot_id[32],
                        struct ballot_row *out);

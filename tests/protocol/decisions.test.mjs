@@ -606,6 +606,25 @@ test('exactly once: 50 parallel casts of the same ballot over several connection
   for (const c of conns) c.close();
 });
 
+test('live results: a burst of ballots sends one tally.updated a second at most, and the last one counts every ballot', async () => {
+  const dec = await create({ title: 'Burst', results: 'live' });
+  const w = await watcher();
+  const from = w.events.length;
+  const voters = ['ana', 'ana2', 'dee', 'tom'];
+  // all at once: one group commit, within one second
+  const replies = await Promise.all(voters.map((k) => M[k].call('ballot.cast', { decision: dec.id, choice: 'agree' })));
+  assert.equal(replies.length, 4);
+  const casts = await w.waitEvents((e) => e.event === 'ballot.cast' && e.data.decision === dec.id, 4);
+  assert.deepEqual(casts.map((e) => e.data.cast).sort(), [1, 2, 3, 4], 'each ballot.cast says how many are in');
+  // within the tick that follows, a tally with all four
+  const last = await w.waitEvent((e) => e.event === 'tally.updated' && e.data.decision === dec.id && e.data.tally.cast === 4,
+    5000, { from });
+  assert.equal(last.data.tally.counts.agree, 4);
+  const tallies = w.events.slice(from).filter((e) => e.event === 'tally.updated' && e.data.decision === dec.id);
+  assert.ok(tallies.length < 4, `${tallies.length} tally.updated for 4 ballots in one second`);
+  w.close();
+});
+
 // Last: restarts the daemon.
 test('a decision due while the daemon was down closes after the restart; ballots survive', async () => {
   const dec = await create({ title: 'Across a restart', closes_at: inSeconds(3), kind: 'choice', options: ['X', 'Y'] });
@@ -634,3 +653,4 @@ test('a decision due while the daemon was down closes after the restart; ballots
   assert.equal(ev.data.outcome.result, 'passed');
   await rejectsWith(ana.call('ballot.cast', { decision: later.id, choice: 'agree' }), 'closed');
 });
+
