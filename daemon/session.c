@@ -92,7 +92,8 @@ static int queue_grow(struct session *s)
 
 void session_send(struct session *s, struct frame *f)
 {
-	if (s->closed || s->cut_off || !f)
+	/* Closing (close_code): what was queued before still goes out, nothing new. */
+	if (s->closed || s->cut_off || s->close_code || !f)
 		return;
 	if (s->q_len >= SESSION_QUEUE_MAX_FRAMES || s->q_bytes + f->len > SESSION_QUEUE_MAX_BYTES ||
 	    (s->q_len == s->q_cap && queue_grow(s) != 0)) {
@@ -148,9 +149,10 @@ int session_write(struct session *s)
 
 	if (s->cut_off)
 		return -1;
-	if (s->close_code) {
-		static const char reason[] = "message too large";
-		lws_close_reason(s->wsi, (enum lws_close_status)s->close_code, (unsigned char *)reason, sizeof reason - 1);
+	if (s->close_code && !s->q_len) {
+		/* The replies queued before the close went out first. */
+		const char *reason = s->close_reason ? s->close_reason : "";
+		lws_close_reason(s->wsi, (enum lws_close_status)s->close_code, (unsigned char *)reason, strlen(reason));
 		return -1;
 	}
 	if (!s->q_len) {
@@ -180,7 +182,7 @@ int session_write(struct session *s)
 		if (lws_write(s->wsi, p, used, LWS_WRITE_RAW) < 0)
 			return -1;
 	}
-	if (s->q_len)
+	if (s->q_len || s->close_code)
 		lws_callback_on_writable(s->wsi);
 	else
 		events_continue(s);

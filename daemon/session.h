@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "frame.h"
+
 struct lws;
 struct frame;
 struct server;
@@ -51,12 +53,14 @@ struct session {
 	char *rx;
 	size_t rx_len, rx_cap;
 	int rx_binary;
+	struct utf8_state rx_utf8; /* the check of the text message so far */
 
 	/* outgoing frames, a ring */
 	struct frame **q;
 	size_t q_head, q_len, q_cap, q_bytes;
 	int cut_off;
-	int close_code; /* closing with this code at the next write (e.g. 1009) */
+	int close_code;           /* closing with this code once the queue is written (e.g. 1009) */
+	const char *close_reason; /* and this reason (a static string) */
 
 	/* coalitions followed */
 	struct sub *subs;
