@@ -428,6 +428,7 @@ static int on_receive(struct lws *wsi, struct session *s, const void *in, size_t
 	if (!lws_is_final_fragment(wsi))
 		return 0;
 	dispatch_message(s, s->rx, s->rx_len);
+	session_rx_handled(s);
 	s->rx_len = 0;
 	if (s->rx_cap > 65536) { /* give back the memory of a big message */
 		free(s->rx);

@@ -774,7 +774,10 @@ export function rawWs(port, opts = {}) {
       /** The first frame (since the start) satisfying pred. */
       waitFrame(pred = () => true, timeoutMs = 5000) {
         return new Promise((res, rej) => {
-          const timer = setTimeout(() => { done(); rej(new Error(`no frame within ${timeoutMs} ms; got ${JSON.stringify(w.frames.map((f) => [f.opcode, f.text.slice(0, 80)]))}`)); }, timeoutMs);
+          const timer = setTimeout(() => {
+            done();
+            rej(new Error(`no frame within ${timeoutMs} ms; got ${w.frames.length}, the last: ${JSON.stringify(w.frames.slice(-5).map((f) => [f.opcode, f.text.slice(0, 80)]))}`));
+          }, timeoutMs);
           const check = () => {
             const f = w.frames.find(pred);
             if (f) { done(); res(f); } else if (w.tcpClosed) { done(); rej(new Error(`connection closed (close ${JSON.stringify(w.close)}) before the frame came`)); }
