@@ -4,9 +4,12 @@
  * One callback serves both protocols: "http" (static files of web/, /healthz,
  * /metrics, /api/session) and "roundtable.v1" (the JSON protocol). The
  * per-connection data holds one pointer to a transport-free struct session.
- * The Origin of an upgrade is checked in LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION;
+ * The Origin and the RFC 6455 rules of an upgrade (GET /ws, version 13, a
+ * valid key) are checked in LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION;
  * LWS_CALLBACK_HTTP_CONFIRM_UPGRADE is deliberately not handled (lws 4.1.6 has
- * a use-after-free on that path).
+ * a use-after-free on that path). The close codes the daemon decides itself
+ * (1003 binary, 1007 UTF-8, 1009 size, 1002/1007 for a bad close frame) are
+ * here too; docs/protocol.md "WebSocket framing" lists them all.
  */
 #include "server.h"
 #include "auth.h"
