@@ -1,5 +1,6 @@
 /*
- * frame.c: shared, refcounted WebSocket text frames (RFC 6455 section 5.2).
+ * frame.c: shared, refcounted WebSocket text frames (RFC 6455 section 5.2),
+ * and the UTF-8 check of incoming text (RFC 6455 section 8.1, RFC 3629).
  */
 #include "frame.h"
 
@@ -45,4 +46,46 @@ void frame_unref(struct frame *f)
 {
 	if (f && --f->refs == 0)
 		free(f);
+}
+
+int frame_utf8_feed(struct utf8_state *st, const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = p[i];
+		if (st->need) {
+			if (c < st->lo || c > st->hi)
+				return -1;
+			st->need--;
+			st->lo = 0x80;
+			st->hi = 0xbf;
+			continue;
+		}
+		if (c < 0x80)
+			continue;
+		st->lo = 0x80;
+		st->hi = 0xbf;
+		if (c >= 0xc2 && c <= 0xdf) {
+			st->need = 1;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			st->need = 2;
+			if (c == 0xe0)
+				st->lo = 0xa0; /* below: overlong */
+			else if (c == 0xed)
+				st->hi = 0x9f; /* above: UTF-16 surrogates */
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			st->need = 3;
+			if (c == 0xf0)
+				st->lo = 0x90; /* below: overlong */
+			else if (c == 0xf4)
+				st->hi = 0x8f; /* above: past U+10FFFF */
+		} else {
+			return -1; /* a continuation byte, C0, C1 (overlong) or F5 to FF */
+		}
+	}
+	return 0;
+}
+
+int frame_utf8_complete(const struct utf8_state *st)
+{
+	return st->need == 0;
 }

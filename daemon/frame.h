@@ -3,6 +3,10 @@
  * server-to-client messages itself (they are unmasked, so one frame's bytes
  * are the same for every recipient): an event is serialized and framed once
  * and the same refcounted buffer sits in every subscriber's queue.
+ *
+ * Incoming text is checked here too: an incremental UTF-8 validator (RFC 3629:
+ * no overlong forms, no surrogates, nothing above U+10FFFF) that can be fed a
+ * message piece by piece, as the fragments and read buffers cut it.
  */
 #ifndef RT_FRAME_H
 #define RT_FRAME_H
@@ -22,5 +26,17 @@ struct frame *frame_text(const char *payload, size_t len);
 struct frame *frame_ref(struct frame *f);
 /* Drops a reference, freeing the frame at zero. Accepts NULL. */
 void frame_unref(struct frame *f);
+
+/* Where a UTF-8 check stands between two pieces; all zero at the start. */
+struct utf8_state {
+	unsigned char need;   /* continuation bytes still expected */
+	unsigned char lo, hi; /* the range allowed for the next one */
+};
+
+/* Feeds len bytes to the check. Returns 0 while the text is valid so far, -1
+ * at the first invalid byte (the state is then meaningless). */
+int frame_utf8_feed(struct utf8_state *st, const unsigned char *p, size_t len);
+/* Is the text fed so far complete (not cut inside a character)? */
+int frame_utf8_complete(const struct utf8_state *st);
 
 #endif

@@ -4,9 +4,12 @@
  * One callback serves both protocols: "http" (static files of web/, /healthz,
  * /metrics, /api/session) and "roundtable.v1" (the JSON protocol). The
  * per-connection data holds one pointer to a transport-free struct session.
- * The Origin of an upgrade is checked in LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION;
+ * The Origin and the RFC 6455 rules of an upgrade (GET /ws, version 13, a
+ * valid key) are checked in LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION;
  * LWS_CALLBACK_HTTP_CONFIRM_UPGRADE is deliberately not handled (lws 4.1.6 has
- * a use-after-free on that path).
+ * a use-after-free on that path). The close codes the daemon decides itself
+ * (1003 binary, 1007 UTF-8, 1009 size, 1002/1007 for a bad close frame) are
+ * here too; docs/protocol.md "WebSocket framing" lists them all.
  */
 #include "server.h"
 #include "auth.h"
@@ -330,6 +333,11 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 		return http_text(wsi, 405, "method not allowed\n");
 	if (strcmp(uri, "/healthz") == 0)
 		return http_text(wsi, 200, "ok\n");
+	if (strcmp(uri, "/ws") == 0) {
+		static const char text[] = "this is the WebSocket endpoint: connect with a WebSocket client, subprotocol roundtable.v1\n";
+		return http_send(wsi, 426, "text/plain; charset=utf-8", "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n",
+		                 text, sizeof text - 1);
+	}
 	if (strcmp(uri, "/metrics") == 0)
 		return serve_metrics(wsi);
 	if (strncmp(uri, "/export/", 8) == 0)
@@ -352,14 +360,35 @@ static int http_writeable(struct lws *wsi, struct pss *pss)
 
 /* --- the callback ------------------------------------------------------------ */
 
+/* --- WebSocket upgrades and frames (RFC 6455) -------------------------------- */
+
+/*
+ * Ends the connection with code and reason once the message being received
+ * has ended. The rest of that message is read and dropped meanwhile, so the
+ * close frame goes out when the client has stopped sending: closing a socket
+ * with unread data resets it, and the client would never see the code. With
+ * now, or when the frame announces more than four times the limit, the close
+ * goes out at the next write whatever comes (failing fast).
+ */
+static void close_after_message(struct lws *wsi, struct session *s, int code, const char *reason, size_t len, int now)
+{
+	s->close_code = code;
+	s->close_reason = reason;
+	free(s->rx);
+	s->rx = NULL;
+	s->rx_cap = 0;
+	s->rx_len += len; /* from now on: bytes dropped */
+	if (now || lws_is_final_fragment(wsi) ||
+	    s->rx_len + lws_remaining_packet_payload(wsi) > 4 * server.cfg.max_message)
+		lws_callback_on_writable(wsi);
+}
+
 static int on_receive(struct lws *wsi, struct session *s, const void *in, size_t len)
 {
 	if (s->close_code) {
-		/* The rest of the oversized message is read and dropped, so the
-		 * close frame goes out when the client has stopped sending: closing
-		 * a socket with unread data resets it, and the client would never
-		 * see the 1009. A client that never ends its message is closed
-		 * anyway after four times the limit. */
+		/* Dropping the rest of a refused message (see close_after_message).
+		 * A client that never ends it is closed anyway after four times the
+		 * limit. */
 		s->rx_len += len;
 		if (lws_is_final_fragment(wsi) || s->rx_len > 4 * server.cfg.max_message)
 			lws_callback_on_writable(wsi);
@@ -368,17 +397,23 @@ static int on_receive(struct lws *wsi, struct session *s, const void *in, size_t
 	if (lws_is_first_fragment(wsi)) {
 		s->rx_len = 0;
 		s->rx_binary = lws_frame_is_binary(wsi);
+		memset(&s->rx_utf8, 0, sizeof s->rx_utf8);
+		if (s->rx_binary) {
+			close_after_message(wsi, s, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+			                    "binary messages are refused; send JSON text", len, 0);
+			return 0;
+		}
 	}
-	if (s->rx_len + len > server.cfg.max_message) {
-		/* Close from the write side: closing here, in the middle of a
-		 * fragmented message, could end the connection without the frame. */
-		s->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
-		free(s->rx);
-		s->rx = NULL;
-		s->rx_cap = 0;
-		s->rx_len += len; /* from now on: bytes dropped */
-		if (lws_is_final_fragment(wsi))
-			lws_callback_on_writable(wsi);
+	/* Too large as soon as the frame's header says so (what is still to
+	 * come of it counts). Closed from the write side: closing here, in the
+	 * middle of a message, could end the connection without the frame. */
+	if (s->rx_len + len + lws_remaining_packet_payload(wsi) > server.cfg.max_message) {
+		close_after_message(wsi, s, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large", len, 0);
+		return 0;
+	}
+	if (frame_utf8_feed(&s->rx_utf8, in, len) != 0 ||
+	    (lws_is_final_fragment(wsi) && !frame_utf8_complete(&s->rx_utf8))) {
+		close_after_message(wsi, s, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "invalid UTF-8", len, 1);
 		return 0;
 	}
 	if (s->rx_len + len + 1 > s->rx_cap) {
@@ -395,10 +430,8 @@ static int on_receive(struct lws *wsi, struct session *s, const void *in, size_t
 	s->rx_len += len;
 	if (!lws_is_final_fragment(wsi))
 		return 0;
-	if (s->rx_binary)
-		session_reply_err(s, NULL, RT_EBADREQ, "binary messages are refused; send JSON text", NULL, NULL);
-	else
-		dispatch_message(s, s->rx, s->rx_len);
+	dispatch_message(s, s->rx, s->rx_len);
+	session_rx_handled(s);
 	/* An idle connection holds no buffer: thousands of them wait between
 	 * messages (docs/architecture.md, memory per connection). */
 	s->rx_len = 0;
@@ -408,10 +441,116 @@ static int on_receive(struct lws *wsi, struct session *s, const void *in, size_t
 	return 0;
 }
 
+/*
+ * The client's close frame (RFC 6455 section 5.5.1, 7.4): lws echoes its code,
+ * having turned codes below 1000 and the reserved ones into 1002 already. A
+ * payload of one byte, a code no one may send, or a reason that is not UTF-8
+ * fails the connection instead (1002, 1007). Returns what the callback should.
+ */
+static int on_peer_close(struct lws *wsi, const unsigned char *in, size_t len)
+{
+	struct utf8_state st = { 0 };
+	unsigned code;
+
+	if (len == 0)
+		return 0;
+	if (len == 1) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, (unsigned char *)"close payload of 1 byte", 23);
+		return -1;
+	}
+	code = (unsigned)in[0] << 8 | in[1];
+	if (!((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999))) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, (unsigned char *)"invalid close code", 18);
+		return -1;
+	}
+	if (frame_utf8_feed(&st, in + 2, len - 2) != 0 || !frame_utf8_complete(&st)) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_INVALID_PAYLOAD, (unsigned char *)"invalid UTF-8", 13);
+		return -1;
+	}
+	return 0;
+}
+
+/* Refuses an upgrade with an HTTP status, a short text and maybe one more
+ * header (name with its colon). Returns -1: the callback closes. */
+static int refuse_upgrade(struct lws *wsi, unsigned status, const char *header, const char *value, const char *text)
+{
+	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+	unsigned char body[LWS_PRE + 256];
+	size_t n = strlen(text);
+
+	if (n > sizeof body - LWS_PRE)
+		n = sizeof body - LWS_PRE;
+	memcpy(body + LWS_PRE, text, n);
+	if (lws_add_http_header_status(wsi, status, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+	                                 (const unsigned char *)"text/plain; charset=utf-8", 25, &p, end) ||
+	    lws_add_http_header_content_length(wsi, n, &p, end) ||
+	    (header && lws_add_http_header_by_name(wsi, (const unsigned char *)header, (const unsigned char *)value,
+	                                           (int)strlen(value), &p, end)) ||
+	    lws_finalize_http_header(wsi, &p, end))
+		return -1;
+	if (lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_HEADERS) < 0)
+		return -1;
+	lws_write(wsi, body + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
+	return -1;
+}
+
+/* Is this Sec-WebSocket-Key the base64 of 16 bytes (22 characters, "==")? */
+static int key_valid(struct lws *wsi)
+{
+	char key[32];
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_KEY) != 24 || lws_hdr_copy(wsi, key, sizeof key, WSI_TOKEN_KEY) != 24)
+		return 0;
+	for (int i = 0; i < 22; i++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", key[i]))
+			return 0;
+	return key[22] == '=' && key[23] == '=';
+}
+
+/*
+ * Checks a WebSocket upgrade (RFC 6455 section 4.2.1) before lws accepts it:
+ * the Origin, then a GET of /ws without a body, version 13 and a well formed
+ * key. (lws 4.1.6 does not tell HTTP/1.0 apart here: it is let through.) Returns 0 to accept, else what the callback should return.
+ */
+static int check_upgrade(struct lws *wsi, struct pss *pss)
+{
+	char origin[256] = "", uri[16] = "", version[8] = "";
+
+	/* Absent Origin: a non-browser client. Present: must match exactly. */
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0) {
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) >= (int)sizeof origin ||
+		    lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0 ||
+		    !server_origin_allowed(&server, origin)) {
+			rt_log(LOG_WARN, "refused a WebSocket upgrade from origin %.100s", origin);
+			lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
+			return -1;
+		}
+	}
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
+		return refuse_upgrade(wsi, 400, NULL, NULL, "a WebSocket upgrade is a GET request\n");
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
+	    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+		return refuse_upgrade(wsi, 400, NULL, NULL, "a WebSocket upgrade has no body\n");
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) >= (int)sizeof uri ||
+	    lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 || strcmp(uri, "/ws") != 0)
+		return refuse_upgrade(wsi, 404, NULL, NULL, "the WebSocket endpoint is /ws\n");
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_VERSION) >= (int)sizeof version ||
+	    lws_hdr_copy(wsi, version, sizeof version, WSI_TOKEN_VERSION) < 0 || strcmp(version, "13") != 0)
+		return refuse_upgrade(wsi, 426, "Sec-WebSocket-Version:", "13",
+		                      "this server speaks WebSocket version 13\n");
+	if (!key_valid(wsi))
+		return refuse_upgrade(wsi, 400, NULL, NULL, "Sec-WebSocket-Key must be 16 bytes in base64\n");
+	if (pss) {
+		pss->cookie_token[0] = '\0';
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) < (int)sizeof pss->cookie_token)
+			lws_hdr_copy(wsi, pss->cookie_token, sizeof pss->cookie_token, WSI_TOKEN_HTTP_COOKIE);
+	}
+	return 0;
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct pss *pss = user;
-	char origin[256];
 
 	switch (reason) {
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
@@ -419,22 +558,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return 0;
 
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		/* Absent Origin: a non-browser client. Present: must match exactly. */
-		if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0) {
-			if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) >= (int)sizeof origin ||
-			    lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0 ||
-			    !server_origin_allowed(&server, origin)) {
-				rt_log(LOG_WARN, "refused a WebSocket upgrade from origin %.100s", origin);
-				lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
-				return -1;
-			}
-		}
-		if (pss) {
-			pss->cookie_token[0] = '\0';
-			if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) < (int)sizeof pss->cookie_token)
-				lws_hdr_copy(wsi, pss->cookie_token, sizeof pss->cookie_token, WSI_TOKEN_HTTP_COOKIE);
-		}
-		return 0;
+		return check_upgrade(wsi, pss);
+
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		return on_peer_close(wsi, in, len);
 
 	case LWS_CALLBACK_ESTABLISHED:
 		if (!(pss->s = session_new(&server, wsi, 0)))
@@ -591,7 +718,9 @@ int server_run(const struct server_config *cfg)
 	info.port = cfg->port;
 	info.iface = cfg->host;
 	info.protocols = protocols;
-	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
+	/* No LWS_SERVER_OPTION_VALIDATE_UTF8: on_receive and on_peer_close check
+	 * UTF-8 themselves, to answer a bad close reason with 1007 (lws drops it). */
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.max_http_header_data = 4096;
 	info.pt_serv_buf_size = 16384;
 	info.timeout_secs = 30;

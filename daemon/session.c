@@ -99,7 +99,8 @@ static int queue_grow(struct session *s)
 
 void session_send(struct session *s, struct frame *f)
 {
-	if (s->closed || s->cut_off || !f)
+	/* Closing (close_code): what was queued before still goes out, nothing new. */
+	if (s->closed || s->cut_off || s->close_code || !f)
 		return;
 	if (s->q_len >= SESSION_QUEUE_MAX_FRAMES || s->q_bytes + f->len > SESSION_QUEUE_MAX_BYTES ||
 	    (s->q_len == s->q_cap && queue_grow(s) != 0)) {
@@ -147,6 +148,27 @@ void session_reply_err(struct session *s, json_t *id, int err, const char *messa
 	session_send_json(s, json_pack("{s:O?, s:b, s:o}", "id", id, "ok", 0, "error", e));
 }
 
+void session_rx_handled(struct session *s)
+{
+	if (++s->rx_burst < SESSION_RX_BURST || s->rx_paused || !s->wsi)
+		return;
+	/* lws keeps the rest of what it has read and hands it over once
+	 * reading is enabled again. */
+	lws_rx_flow_control(s->wsi, 0);
+	s->rx_paused = 1;
+	lws_callback_on_writable(s->wsi); /* resumes even with nothing queued */
+}
+
+/* Ends a burst: reading resumes if it paused. */
+static void rx_resume(struct session *s)
+{
+	s->rx_burst = 0;
+	if (s->rx_paused) {
+		s->rx_paused = 0;
+		lws_rx_flow_control(s->wsi, 1);
+	}
+}
+
 int session_write(struct session *s)
 {
 	static unsigned char batch[LWS_PRE + WRITE_BATCH];
@@ -155,11 +177,15 @@ int session_write(struct session *s)
 
 	if (s->cut_off)
 		return -1;
-	if (s->close_code) {
-		static const char reason[] = "message too large";
-		lws_close_reason(s->wsi, (enum lws_close_status)s->close_code, (unsigned char *)reason, sizeof reason - 1);
+	if (s->close_code && !s->q_len) {
+		/* The replies queued before the close went out first. */
+		const char *reason = s->close_reason ? s->close_reason : "";
+		lws_close_reason(s->wsi, (enum lws_close_status)s->close_code, (unsigned char *)reason, strlen(reason));
 		return -1;
 	}
+	/* A turn of the loop has passed and the socket takes writes again (lws
+	 * holds back this callback while it cannot): the next burst may start. */
+	rx_resume(s);
 	if (!s->q_len) {
 		events_continue(s); /* a subscription catching up gets its next batch */
 		return 0;
@@ -187,7 +213,7 @@ int session_write(struct session *s)
 		if (lws_write(s->wsi, p, used, LWS_WRITE_RAW) < 0)
 			return -1;
 	}
-	if (s->q_len)
+	if (s->q_len || s->close_code)
 		lws_callback_on_writable(s->wsi);
 	else
 		events_continue(s);

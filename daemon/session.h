@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "frame.h"
+
 struct lws;
 struct frame;
 struct server;
@@ -21,6 +23,11 @@ struct room;
  * (it reconnects and catches up with coalition.subscribe {since}). */
 #define SESSION_QUEUE_MAX_FRAMES 8192
 #define SESSION_QUEUE_MAX_BYTES (16u << 20)
+/* Messages one connection may have handled per turn of the event loop: a
+ * client pipelining thousands of requests waits for the next write to it (a
+ * later turn, and only once its socket takes data: back-pressure) every so
+ * many, so everyone else's requests are handled in between. */
+#define SESSION_RX_BURST 16
 
 struct sub {
 	struct room *room;
@@ -69,12 +76,18 @@ struct session {
 	char *rx;
 	size_t rx_len, rx_cap;
 	int rx_binary;
+	struct utf8_state rx_utf8; /* the check of the text message so far */
+	/* Fairness: messages handled since the last write; past
+	 * SESSION_RX_BURST, reading pauses (rx_paused) until the next one. */
+	int rx_burst;
+	int rx_paused;
 
 	/* outgoing frames, a ring */
 	struct frame **q;
 	size_t q_head, q_len, q_cap, q_bytes;
 	int cut_off;
-	int close_code; /* closing with this code at the next write (e.g. 1009) */
+	int close_code;           /* closing with this code once the queue is written (e.g. 1009) */
+	const char *close_reason; /* and this reason (a static string) */
 
 	/* coalitions followed */
 	struct sub *subs;
@@ -106,8 +119,12 @@ void session_reply_ok(struct session *s, json_t *id, json_t *data);
 void session_reply_err(struct session *s, json_t *id, int err, const char *message,
                        const char *field, json_t *data);
 
-/* Writes as many queued frames as fit in one write. Returns -1 to close. */
+/* Writes as many queued frames as fit in one write, and resumes reading if
+ * a burst paused it. Returns -1 to close. */
 int session_write(struct session *s);
+/* Counts one message handled; past SESSION_RX_BURST, pauses reading from the
+ * connection until the next write to it (a later turn of the event loop). */
+void session_rx_handled(struct session *s);
 
 /* Signs the session in (or out, with member_id 0). Becoming another member
  * (or nobody) leaves every room the previous member followed. */

@@ -1,6 +1,7 @@
 // The envelope: malformed frames get bad_request replies and the connection
 // keeps working; oversized messages close only their own connection (1009);
-// invalid UTF-8 closes with 1007; fragments are gathered.
+// invalid UTF-8 closes with 1007, binary frames with 1003; fragments are
+// gathered. The frame-level rules of RFC 6455 are in ws-conformance.test.mjs.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -115,12 +116,16 @@ test('args that are not an object get bad_request with the request id', async ()
   c.close();
 });
 
-test('a binary frame gets bad_request (id null); connection keeps working', async () => {
+test('a binary frame closes that connection with 1003; the others keep working', async () => {
   const c = await d.admin();
-  const r = await c.sendAndWait(Buffer.from([0x00, 0x01, 0xfe, 0xff]), { binary: true });
-  assertError(r, 'bad_request', { id: null, what: 'binary frame' });
-  await stillWorks(c, 'after binary frame');
-  c.close();
+  const other = await d.admin();
+  await c.sendRaw(Buffer.from([0x00, 0x01, 0xfe, 0xff]), { binary: true });
+  const { code, reason } = await c.waitClose();
+  assert.equal(code, 1003, `binary frame: close code (reason ${reason})`);
+  assert.match(reason, /binary/);
+  assert.equal(c.unmatched.length, 0, 'no reply before the close');
+  await stillWorks(other, 'another connection after a binary frame');
+  other.close();
 });
 
 test('a binary frame holding valid JSON is refused, not executed', async () => {
@@ -130,12 +135,14 @@ test('a binary frame holding valid JSON is refused, not executed', async () => {
     id: 81, op: 'member.invite',
     args: { coalition: 'envelope', email: 'binary@test.example', name: 'Binary', roles: ['observer'] },
   });
-  const r = await c.sendAndWait(Buffer.from(body), { binary: true });
-  assertError(r, 'bad_request', { what: 'binary frame with JSON' });
-  const afterList = await c.call('invite.list', { coalition: 'envelope' });
+  await c.sendRaw(Buffer.from(body), { binary: true });
+  assert.equal((await c.waitClose()).code, 1003);
+  assert.ok(!c.messages.some((m) => m.id === 81), 'no reply to the binary request');
+  const again = await d.admin();
+  const afterList = await again.call('invite.list', { coalition: 'envelope' });
   assert.equal(afterList.invites.length, before.invites.length, 'a binary frame must not run its request');
   assert.ok(!afterList.invites.some((i) => i.email === 'binary@test.example'));
-  c.close();
+  again.close();
 });
 
 test('a missing argument gets bad_request with error.field naming it', async () => {

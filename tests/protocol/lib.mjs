@@ -773,3 +773,169 @@ export function changedKeys(a, b) {
   const keys = new Set([...a.keys(), ...b.keys()]);
   return [...keys].filter((k) => a.get(k) !== b.get(k));
 }
+
+// --- Raw WebSocket frames (RFC 6455), for conformance and hostile tests ----
+
+/**
+ * One WebSocket frame as bytes (RFC 6455 section 5.2). payload: Buffer or
+ * string. opts: fin (default true), rsv (0..7: RSV1 is 4, RSV2 2, RSV3 1),
+ * mask (default true: clients must mask), maskKey (4 bytes), lenBytes
+ * (force the length encoding: 0 for 7-bit, 2 for 16-bit, 8 for 64-bit, even
+ * when not minimal), len (lie about the length: sent in the header instead of
+ * the payload's own).
+ */
+export function wsFrame(opcode, payload = Buffer.alloc(0), { fin = true, rsv = 0, mask = true, maskKey, lenBytes, len } = {}) {
+  const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
+  const n = len ?? data.length;
+  const enc = lenBytes ?? (n < 126 ? 0 : n <= 0xffff ? 2 : 8);
+  const head = [((fin ? 0x80 : 0) | ((rsv & 7) << 4) | (opcode & 0x0f))];
+  const m = mask ? 0x80 : 0;
+  if (enc === 0) head.push(m | n);
+  else if (enc === 2) head.push(m | 126, (n >> 8) & 0xff, n & 0xff);
+  else {
+    head.push(m | 127);
+    const big = BigInt(n);
+    for (let i = 7; i >= 0; i--) head.push(Number((big >> BigInt(8 * i)) & 0xffn));
+  }
+  if (!mask) return Buffer.concat([Buffer.from(head), data]);
+  const key = maskKey ?? Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
+  const masked = Buffer.alloc(data.length);
+  for (let i = 0; i < data.length; i++) masked[i] = data[i] ^ key[i % 4];
+  return Buffer.concat([Buffer.from(head), key, masked]);
+}
+
+/** A close frame's payload: the code (2 bytes, big endian) and a reason. */
+export function closePayload(code, reason = '') {
+  const r = Buffer.isBuffer(reason) ? reason : Buffer.from(reason, 'utf8');
+  const b = Buffer.alloc(2 + r.length);
+  b.writeUInt16BE(code, 0);
+  r.copy(b, 2);
+  return b;
+}
+
+/** The handshake request of rawWs, with headers replaced or dropped (null). */
+export function handshakeRequest(port, { path: p = '/ws', headers = {}, requestLine } = {}) {
+  const h = {
+    Host: `127.0.0.1:${port}`,
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Version': '13',
+    'Sec-WebSocket-Protocol': SUBPROTOCOL,
+    ...headers,
+  };
+  let text = `${requestLine ?? `GET ${p} HTTP/1.1`}\r\n`;
+  for (const [k, v] of Object.entries(h)) if (v !== null && v !== undefined) text += `${k}: ${v}\r\n`;
+  return `${text}\r\n`;
+}
+
+/**
+ * A WebSocket connection over a plain TCP socket, for sending hand-built
+ * frames. rawWs(port, opts) resolves once the 101 answer has come (opts as
+ * handshakeRequest); it rejects with .status when the daemon answers otherwise.
+ *
+ *   const w = await rawWs(d.port);
+ *   w.send(wsFrame(1, '{"id":1,"op":"auth.whoami","args":{}}'));
+ *   const f = await w.waitFrame((f) => f.opcode === 1);   // {fin, rsv, opcode, payload, text}
+ *   const {code, reason, tcp} = await w.waitClose();        // code null: no close frame came
+ *
+ * Frames from the server are parsed as they come; a close frame from the
+ * server is answered with a close frame, like a well-behaved client.
+ */
+export function rawWs(port, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const w = {
+      sock,
+      frames: [],
+      close: null, // {code, reason} of the server's close frame
+      tcpClosed: false,
+      head: '',
+      waiters: [],
+      send(buf) { if (!sock.destroyed) sock.write(buf); },
+      end() { sock.destroy(); },
+      _check() { for (const f of [...w.waiters]) f(); },
+      /** The first frame (since the start) satisfying pred. */
+      waitFrame(pred = () => true, timeoutMs = 5000) {
+        return new Promise((res, rej) => {
+          const timer = setTimeout(() => {
+            done();
+            rej(new Error(`no frame within ${timeoutMs} ms; got ${w.frames.length}, the last: ${JSON.stringify(w.frames.slice(-5).map((f) => [f.opcode, f.text.slice(0, 80)]))}`));
+          }, timeoutMs);
+          const check = () => {
+            const f = w.frames.find(pred);
+            if (f) { done(); res(f); } else if (w.tcpClosed) { done(); rej(new Error(`connection closed (close ${JSON.stringify(w.close)}) before the frame came`)); }
+          };
+          const done = () => { clearTimeout(timer); w.waiters = w.waiters.filter((x) => x !== check); };
+          w.waiters.push(check);
+          check();
+        });
+      },
+      /**
+       * Resolves {code, reason, tcp} once the server sent a close frame and
+       * ended the TCP connection (code null when it ended it without one),
+       * or {timeout: true, ...} after timeoutMs.
+       */
+      waitClose(timeoutMs = 5000) {
+        return new Promise((res) => {
+          const result = (timeout) => ({ code: w.close?.code ?? null, reason: w.close?.reason ?? null, tcp: w.tcpClosed, timeout });
+          const timer = setTimeout(() => { done(); res(result(true)); }, timeoutMs);
+          const check = () => { if (w.tcpClosed) { done(); res(result(false)); } };
+          const done = () => { clearTimeout(timer); w.waiters = w.waiters.filter((x) => x !== check); };
+          w.waiters.push(check);
+          check();
+        });
+      },
+    };
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error('no handshake answer within 5 s')); }, opts.timeoutMs ?? 5000);
+    sock.on('connect', () => sock.write(handshakeRequest(port, opts)));
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (!upgraded) {
+        const i = buf.indexOf('\r\n\r\n');
+        if (i < 0) return;
+        w.head = buf.subarray(0, i).toString('latin1');
+        buf = buf.subarray(i + 4);
+        clearTimeout(timer);
+        const m = /^HTTP\/1\.[01] (\d{3})/.exec(w.head);
+        if (!m || m[1] !== '101') {
+          const e = new Error(`handshake answered: ${w.head.split('\r\n')[0]}`);
+          e.status = m ? Number(m[1]) : null;
+          e.head = w.head;
+          sock.destroy();
+          reject(e);
+          return;
+        }
+        upgraded = true;
+        resolve(w);
+      }
+      for (;;) { // parse the server's frames (never masked)
+        if (buf.length < 2) break;
+        let n = buf[1] & 0x7f;
+        let off = 2;
+        if (n === 126) { if (buf.length < 4) break; n = buf.readUInt16BE(2); off = 4; }
+        else if (n === 127) { if (buf.length < 10) break; n = Number(buf.readBigUInt64BE(2)); off = 10; }
+        if (buf.length < off + n) break;
+        const payload = buf.subarray(off, off + n);
+        const f = { fin: !!(buf[0] & 0x80), rsv: (buf[0] >> 4) & 7, opcode: buf[0] & 0x0f, payload, text: payload.toString('utf8') };
+        buf = buf.subarray(off + n);
+        w.frames.push(f);
+        if (f.opcode === 8 && !w.close) {
+          w.close = { code: payload.length >= 2 ? payload.readUInt16BE(0) : null, reason: payload.subarray(2).toString('utf8') };
+          w.send(wsFrame(8, payload.subarray(0, 2)));
+        }
+      }
+      w._check();
+    });
+    const gone = () => {
+      clearTimeout(timer);
+      w.tcpClosed = true;
+      w._check();
+      if (!upgraded) { const e = new Error(`connection closed during the handshake: ${buf.toString('latin1').split('\r\n')[0]}`); e.status = null; reject(e); }
+    };
+    sock.on('error', () => {});
+    sock.on('close', gone);
+  });
+}
