@@ -13,7 +13,9 @@ BUILD     ?= build
 SANFLAGS  :=
 else
 BUILD     ?= build/san
+# RT_FAULTS: the test build can inject faults (storage/faults.c).
 SANFLAGS  := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+FAULTFLAGS := -DRT_FAULTS
 endif
 
 VERSION   := 0.1.0
@@ -22,7 +24,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Werror \
-             -Idaemon -Istorage -I$(BUILD)/gen $(PKG_CFLAGS) $(SANFLAGS) -MMD -MP \
+             -Idaemon -Istorage -I$(BUILD)/gen $(PKG_CFLAGS) $(SANFLAGS) $(FAULTFLAGS) -MMD -MP \
              -DRT_VERSION='"$(VERSION)"' -DRT_WEB_DIR='"$(CURDIR)/web"'
 LDFLAGS   += $(SANFLAGS)
 LDLIBS    += $(PKG_LIBS) -lpthread

@@ -175,12 +175,13 @@ async function waitHealthy(base, child, logs, timeoutMs) {
  * holding one server administrator (ADMIN_EMAIL / ADMIN_PASSWORD).
  *
  * options: args (extra serve arguments), admin (create the admin, default
- * true), setup(dataDir) run before the first start, dataDir (use this one).
+ * true), setup(dataDir) run before the first start, dataDir (use this one),
+ * env (more environment variables for the daemon).
  *
  * Returns {port, base, url, origin, dataDir, root, proc, stop(), restart(),
  * connect(opts), admin(), logs()}.
  */
-export async function startDaemon({ args = [], admin = true, setup, dataDir: givenDir } = {}) {
+export async function startDaemon({ args = [], admin = true, setup, dataDir: givenDir, env } = {}) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-proto-'));
   const dataDir = givenDir ?? path.join(root, 'data');
   fs.mkdirSync(dataDir, { recursive: true });
@@ -204,7 +205,7 @@ export async function startDaemon({ args = [], admin = true, setup, dataDir: giv
 
   async function spawnServe(port) {
     const argv = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, ...args];
-    const child = spawn(BIN, argv, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BIN, argv, { cwd: REPO_ROOT, env: env ? { ...process.env, ...env } : process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     d.output += `\n$ roundtable ${argv.join(' ')}\n`;
     child.stdout.on('data', (x) => { d.output += x; });
     child.stderr.on('data', (x) => { d.output += x; });
@@ -263,8 +264,12 @@ export async function startDaemon({ args = [], admin = true, setup, dataDir: giv
     if (cleanup && !KEEP) fs.rmSync(root, { recursive: true, force: true });
   };
 
-  /** Stop cleanly, then start again on the same port and data directory. */
-  d.restart = async function restart() {
+  /**
+   * Stop cleanly, then start again on the same port and data directory;
+   * { env } replaces the extra environment variables from then on.
+   */
+  d.restart = async function restart({ env: newEnv } = {}) {
+    if (newEnv) env = newEnv;
     const port = d.port;
     await d.stop();
     await start(port);
