@@ -15,9 +15,10 @@ SANFLAGS  :=
 TESTDEFS  :=
 else
 BUILD     ?= build/san
+# RT_FAULTS: the test build can inject faults (storage/faults.c).
 SANFLAGS  := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 # test builds can kill themselves at named points (CRASH_AT, see daemon/rt.h)
-TESTDEFS  := -DRT_CRASH_POINTS
+TESTDEFS  := -DRT_CRASH_POINTS -DRT_FAULTS
 endif
 
 VERSION   := 0.1.0

@@ -282,8 +282,10 @@ static int blank(const char *s)
  * not_found, as one that does not exist. */
 static int load_thread(struct req *r, struct thread_info *t, unsigned roles)
 {
-	if (store_thread_info(r->srv->db, arg_int(r, "thread"), t) != RT_OK)
-		return req_fail(r, RT_ENOTFOUND, "thread", "no such thread");
+	int err = store_thread_info(r->srv->db, arg_int(r, "thread"), t);
+	if (err)
+		return err == RT_ENOTFOUND ? req_fail(r, RT_ENOTFOUND, "thread", "no such thread")
+		                           : req_fail(r, RT_EINTERNAL, NULL, "could not read the thread");
 	if (req_require_member(r, t->coalition_id, roles) != RT_OK) {
 		if (r->err == RT_ENOTFOUND)
 			req_fail(r, RT_ENOTFOUND, "thread", "no such thread");
@@ -295,8 +297,10 @@ static int load_thread(struct req *r, struct thread_info *t, unsigned roles)
 /* The same for the `message` argument. */
 static int load_message(struct req *r, struct message_info *m, unsigned roles)
 {
-	if (store_message_info(r->srv->db, arg_int(r, "message"), m) != RT_OK)
-		return req_fail(r, RT_ENOTFOUND, "message", "no such message");
+	int err = store_message_info(r->srv->db, arg_int(r, "message"), m);
+	if (err)
+		return err == RT_ENOTFOUND ? req_fail(r, RT_ENOTFOUND, "message", "no such message")
+		                           : req_fail(r, RT_EINTERNAL, NULL, "could not read the message");
 	if (req_require_member(r, m->coalition_id, roles) != RT_OK) {
 		if (r->err == RT_ENOTFOUND)
 			req_fail(r, RT_ENOTFOUND, "message", "no such message");

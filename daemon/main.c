@@ -6,6 +6,7 @@
 #include "backup.h"
 #include "db.h"
 #include "demo.h"
+#include "faults.h"
 #include "rt.h"
 #include "server.h"
 #include "store_members.h"
@@ -320,6 +321,7 @@ done:
 
 int main(int argc, char **argv)
 {
+	faults_install(); /* test builds only (-DRT_FAULTS, storage/faults.c); before any SQLite use */
 	if (sodium_init() < 0) {
 		fprintf(stderr, "roundtable: libsodium failed to start\n");
 		return 1;

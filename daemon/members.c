@@ -183,8 +183,9 @@ int members_set_roles(struct req *r)
 		return req_fail(r, RT_EBADREQ, "roles", "roles must list at least one of convener, design_team, provider, funder, hub, parent, observer");
 	if (arg_organization(r, &org) != RT_OK)
 		return r->err;
-	if (store_membership_roles(r->srv->db, r->coalition_id, member, &old) != RT_OK)
-		return req_fail(r, RT_ENOTFOUND, "member", "no such member in this coalition");
+	if ((err = store_membership_roles(r->srv->db, r->coalition_id, member, &old)) != RT_OK)
+		return err == RT_ENOTFOUND ? req_fail(r, RT_ENOTFOUND, "member", "no such member in this coalition")
+		                           : req_fail(r, RT_EINTERNAL, NULL, "could not read the membership");
 	if (member == r->member_id && !(roles & ROLE_CONVENER))
 		return req_fail(r, RT_ECONFLICT, "roles", "you cannot remove your own convener role; ask another convener");
 	if ((err = store_membership_set(r->srv->db, r->coalition_id, member, roles, org, NULL)) ||

@@ -287,8 +287,9 @@ static int load_milestone(struct req *r, struct milestone_row *row)
 {
 	int64_t id = json_integer_value(json_object_get(r->args, "milestone"));
 	int err;
-	if (store_milestone_get(r->srv->db, id, row) != RT_OK)
-		return req_fail(r, RT_ENOTFOUND, "milestone", "no such milestone");
+	if ((err = store_milestone_get(r->srv->db, id, row)) != RT_OK)
+		return err == RT_ENOTFOUND ? req_fail(r, RT_ENOTFOUND, "milestone", "no such milestone")
+		                           : req_fail(r, RT_EINTERNAL, NULL, "could not read the milestone");
 	err = req_require_member(r, row->coalition_id, 0);
 	if (err == RT_ENOTFOUND)
 		return req_fail(r, RT_ENOTFOUND, "milestone", "no such milestone");

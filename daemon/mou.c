@@ -4,6 +4,15 @@
  * history through gitstore, the rows through store_mou. Order of writes in
  * a request: the git commit first, then (in the request's transaction) the
  * row naming it and the event.
+ *
+ * A request that fails changes nothing, so a commit whose row is not
+ * committed must leave the branch: a later save would otherwise merge in a
+ * text nobody saved, and a restart would recover it as a version. When the
+ * handler itself fails after its commit, it unwinds the commit at once.
+ * When the request fails later (its COMMIT), the commit is still on the
+ * "unsettled" list below: the next request that opens a repository finds it
+ * unrecorded and unwinds it first. (A restart in between would recover it:
+ * dispatch has no rollback hook to do this at the failed COMMIT itself.)
  */
 #include "mou.h"
 #include "db.h"
@@ -105,7 +114,61 @@ static const char *data_dir(struct req *r)
 	return d;
 }
 
-/* Opens the coalition's repository (creating it when create is set). */
+/* Commits that moved a branch in a request that may not have committed yet. */
+#define UNSETTLED_MAX 8
+static struct unsettled {
+	int64_t coalition_id, mou_id;
+	char commit[GITSTORE_HEX];
+} unsettled[UNSETTLED_MAX];
+static int n_unsettled;
+
+/* Moves a commit whose row was not recorded off its branch (see the top). */
+static void unwind(struct gitstore *gs, const char *commit)
+{
+	int err = gitstore_unwind(gs, commit);
+	if (err == RT_OK)
+		rt_log(LOG_WARN, "mou: undid commit %.12s: its request failed", commit);
+	else
+		rt_log(LOG_ERROR, "mou: could not undo commit %.12s of a failed request (%s)", commit, rt_err_code(err));
+}
+
+/* Settles the commits of earlier requests: recorded ones are done, the others
+ * are unwound. Runs in a later request, so the earlier ones have ended. What
+ * cannot be read now (the database failing) stays for the next request. */
+static void settle_unsettled(struct req *r, const char *dir)
+{
+	int kept = 0;
+	for (int i = 0; i < n_unsettled; i++) {
+		struct unsettled *u = &unsettled[i];
+		struct gitstore *gs = NULL;
+		char slug[128];
+		int recorded;
+		if (store_mou_version_recorded(r->srv->db, u->mou_id, u->commit, &recorded) != RT_OK ||
+		    (!recorded && (store_coalition_slug(r->srv->db, u->coalition_id, slug, sizeof slug) != RT_OK ||
+		                   gitstore_open(&gs, dir, slug, 0) != RT_OK))) {
+			unsettled[kept++] = *u;
+			continue;
+		}
+		if (!recorded)
+			unwind(gs, u->commit);
+		gitstore_close(gs);
+	}
+	n_unsettled = kept;
+}
+
+/* Remembers the commit of a request that succeeded so far. */
+static void add_unsettled(int64_t coalition_id, int64_t mou_id, const char *commit)
+{
+	if (n_unsettled == UNSETTLED_MAX) /* cannot happen: each request settles first */
+		n_unsettled--;
+	unsettled[n_unsettled].coalition_id = coalition_id;
+	unsettled[n_unsettled].mou_id = mou_id;
+	snprintf(unsettled[n_unsettled].commit, GITSTORE_HEX, "%s", commit);
+	n_unsettled++;
+}
+
+/* Opens the coalition's repository (creating it when create is set), after
+ * settling the commits of earlier requests. */
 static int open_repo(struct req *r, int64_t coalition_id, int create, struct gitstore **gs)
 {
 	char slug[128];
@@ -114,6 +177,7 @@ static int open_repo(struct req *r, int64_t coalition_id, int create, struct git
 	*gs = NULL;
 	if (!dir)
 		return r->err;
+	settle_unsettled(r, dir);
 	if (store_coalition_slug(r->srv->db, coalition_id, slug, sizeof slug) != RT_OK)
 		return req_fail(r, RT_EINTERNAL, NULL, "could not read the coalition");
 	if ((err = gitstore_open(gs, dir, slug, create)) != RT_OK)
@@ -206,8 +270,10 @@ fail:
 static int load_mou(struct req *r, unsigned roles, struct mou_info *m)
 {
 	int64_t id = json_integer_value(json_object_get(r->args, "mou"));
-	if (store_mou_info(r->srv->db, id, m) != RT_OK)
-		return req_fail(r, RT_ENOTFOUND, "mou", "no such MOU");
+	int err = store_mou_info(r->srv->db, id, m);
+	if (err)
+		return err == RT_ENOTFOUND ? req_fail(r, RT_ENOTFOUND, "mou", "no such MOU")
+		                           : req_fail(r, RT_EINTERNAL, NULL, "could not read the MOU");
 	if (req_require_member(r, m->coalition_id, roles) != RT_OK) {
 		store_mou_info_free(m);
 		if (r->err == RT_ENOTFOUND) {
@@ -309,7 +375,7 @@ static int mou_create(struct req *r)
 	struct gitstore_save_out out = { 0 };
 	json_t *parties = NULL, *view = NULL;
 	int64_t id = 0;
-	int err;
+	int err, committed = 0;
 
 	if (!*title || !one_line(title))
 		return req_fail(r, RT_EBADREQ, "title", "title must be one line, not empty");
@@ -341,6 +407,7 @@ static int mou_create(struct req *r)
 		goto done;
 	}
 	RT_CRASH_POINT("mou.git"); /* committed in git, no row yet */
+	committed = !out.unchanged;
 	rt_now(now);
 	if ((err = store_mou_set_head(r->srv->db, id, out.commit, now)) ||
 	    (err = store_mou_version_add(r->srv->db, id, out.commit, r->member_id, now))) {
@@ -356,6 +423,10 @@ static int mou_create(struct req *r)
 		goto done;
 	r->data = json_pack("{s:O, s:s}", "mou", view, "commit", out.commit);
 done:
+	if (committed && err)
+		unwind(gs, out.commit);
+	else if (committed)
+		add_unsettled(r->coalition_id, id, out.commit);
 	json_decref(view);
 	json_decref(parties);
 	gitstore_close(gs);
@@ -434,7 +505,7 @@ static int mou_save(struct req *r)
 	const char *base, *body = arg_str(r, "body");
 	char file[64], name[256], email[256], now[21], *msg = NULL;
 	json_t *view = NULL;
-	int err;
+	int err, committed = 0;
 
 	if (arg_commit(r, "base", &base) || load_mou(r, ROLES_EDIT, &m))
 		return r->err;
@@ -473,6 +544,7 @@ static int mou_save(struct req *r)
 		goto done;
 	}
 	RT_CRASH_POINT("mou.git");
+	committed = 1;
 	rt_now(now);
 	if ((err = store_mou_set_head(r->srv->db, m.id, out.commit, now)) ||
 	    (err = store_mou_version_add(r->srv->db, m.id, out.commit, r->member_id, now))) {
@@ -490,6 +562,10 @@ static int mou_save(struct req *r)
 		goto done;
 	r->data = json_pack("{s:s, s:b, s:O}", "commit", out.commit, "merged", out.merged, "mou", view);
 done:
+	if (committed && err)
+		unwind(gs, out.commit);
+	else if (committed)
+		add_unsettled(m.coalition_id, m.id, out.commit);
 	json_decref(view);
 	gitstore_close(gs);
 	store_mou_info_free(&m);

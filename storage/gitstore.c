@@ -444,6 +444,38 @@ done:
 	return err;
 }
 
+int gitstore_unwind(struct gitstore *gs, const char *commit)
+{
+	git_oid oid, tip;
+	git_commit *c = NULL;
+	git_reference *ref = NULL, *moved = NULL;
+	int err, rc;
+
+	if ((err = oid_parse(&oid, commit)))
+		return err;
+	if ((err = tip_oid(gs, &tip)))
+		return err == RT_ENOTFOUND ? RT_ECONFLICT : err;
+	if (!git_oid_equal(&tip, &oid))
+		return RT_ECONFLICT;
+	if ((err = commit_lookup(gs, &c, &oid)))
+		goto done;
+	if (git_commit_parentcount(c) > 0) {
+		rc = git_reference_create_matching(&moved, gs->repo, GITSTORE_BRANCH, git_commit_parent_id(c, 0), 1,
+		                                   &oid, "roundtable: undo a save that was not recorded");
+	} else if ((rc = git_reference_lookup(&ref, gs->repo, GITSTORE_BRANCH)) == 0) {
+		rc = git_reference_delete(ref); /* checks that it still points at commit */
+	}
+	if (rc == GIT_EMODIFIED || rc == GIT_ENOTFOUND)
+		err = RT_ECONFLICT;
+	else
+		err = rc < 0 ? git_fail("moving the branch back", rc) : RT_OK;
+done:
+	git_reference_free(moved);
+	git_reference_free(ref);
+	git_commit_free(c);
+	return err;
+}
+
 int gitstore_save(struct gitstore *gs, const struct gitstore_save_in *in, struct gitstore_save_out *out)
 {
 	int err = RT_EINTERNAL;

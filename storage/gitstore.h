@@ -89,6 +89,13 @@ struct gitstore_save_out {
  * result the caller frees out->conflict. */
 int gitstore_save(struct gitstore *gs, const struct gitstore_save_in *in, struct gitstore_save_out *out);
 
+/* Undoes the commit of a save whose database row was never committed: moves
+ * the branch from commit back to its first parent, or removes the branch
+ * when commit has none. Compare-and-swap: RT_OK when done, RT_ECONFLICT
+ * (nothing changed) when the branch does not point at commit. The commit
+ * object stays, unreachable (git gc removes it). */
+int gitstore_unwind(struct gitstore *gs, const char *commit);
+
 /* A three-way merge of texts (git_merge_file, conflict markers labelled
  * "your edit" / "saved meanwhile"). *out (malloc'd, NUL-terminated, caller
  * frees) gets the merged text, *conflicts whether markers were left. */

@@ -2,6 +2,7 @@
  * store_decisions.c: the SQL of decisions and ballots (see store_decisions.h).
  */
 #include "store_decisions.h"
+#include "stmt.h"
 #include "rt.h"
 
 #include <stdio.h>
@@ -16,7 +17,7 @@
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
 }
@@ -77,23 +78,23 @@ int store_decision_create(struct db *db, const struct decision_row *d, int64_t *
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, d->coalition_id);
 	sqlite3_bind_int64(st, 2, d->created_by);
-	sqlite3_bind_text(st, 3, d->title, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, d->body, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, d->kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, d->options ? d->options : "[]", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, d->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, d->body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, d->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, d->options ? d->options : "[]", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, d->eligible_roles);
-	sqlite3_bind_text(st, 8, d->closes_at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 8, d->closes_at, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 9, d->quorum);
-	sqlite3_bind_text(st, 10, d->threshold, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 10, d->threshold, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 11, d->secret ? 1 : 0);
-	sqlite3_bind_text(st, 12, d->results, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 12, d->results, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 13, d->per_organization ? 1 : 0);
 	if (d->has_mou)
 		sqlite3_bind_int64(st, 14, d->mou_id);
 	else
 		sqlite3_bind_null(st, 14);
 	bind_text_or_null(st, 15, d->commit[0] ? d->commit : NULL);
-	sqlite3_bind_text(st, 16, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 16, now, -1, SQLITE_STATIC);
 	if ((err = db_step_done(db, st)) == RT_OK && out_id)
 		*out_id = sqlite3_last_insert_rowid(db_handle(db));
 	return err;
@@ -107,7 +108,7 @@ int store_decision_get(struct db *db, int64_t id, struct decision_row *out)
 	         " closed_at, closed_by, outcome_statement, tally FROM decisions WHERE id = ?");
 	memset(out, 0, sizeof *out);
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
 		out->coalition_id = sqlite3_column_int64(st, 1);
 		out->created_by = sqlite3_column_int64(st, 2);
@@ -177,7 +178,7 @@ int store_decisions_due(struct db *db, const char *now, int64_t *ids, size_t max
 {
 	PREP(st, "SELECT id FROM decisions WHERE status = 'open' AND closes_at <= ? ORDER BY closes_at, id");
 	*n = 0;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 	while (*n < max && sqlite3_step(st) == SQLITE_ROW)
 		ids[(*n)++] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
@@ -192,13 +193,13 @@ int store_decision_close(struct db *db, int64_t id, int64_t closed_by, const cha
 	PREP(st, "UPDATE decisions SET status = 'closed', closed_at = ?, closed_by = ?, outcome_statement = ?,"
 	         " tally = ? WHERE id = ? AND status = 'open'");
 	rt_now(now);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 	if (closed_by)
 		sqlite3_bind_int64(st, 2, closed_by);
 	else
 		sqlite3_bind_null(st, 2);
 	bind_text_or_null(st, 3, outcome_statement);
-	sqlite3_bind_text(st, 4, tally_json, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, tally_json, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, id);
 	if ((err = db_step_done(db, st)) != RT_OK)
 		return err;
@@ -227,7 +228,7 @@ int store_decision_secret_get(struct db *db, unsigned char key[32])
 {
 	int err = RT_ENOTFOUND, has = 0;
 	PREP(st, "SELECT key FROM decision_secret WHERE id = 1");
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		col_blob32(key, st, 0, &has);
 		err = has ? RT_OK : RT_EINTERNAL;
 	}
@@ -238,7 +239,7 @@ int store_decision_secret_get(struct db *db, unsigned char key[32])
 int store_decision_secret_put(struct db *db, const unsigned char key[32])
 {
 	PREP(st, "INSERT INTO decision_secret(id, key) VALUES (1, ?)");
-	sqlite3_bind_blob(st, 1, key, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 1, key, 32, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -246,7 +247,7 @@ int store_voter_has(struct db *db, int64_t decision_id, const unsigned char tag[
 {
 	PREP(st, "SELECT 1 FROM decision_voters WHERE decision_id = ? AND tag = ?");
 	sqlite3_bind_int64(st, 1, decision_id);
-	sqlite3_bind_blob(st, 2, tag, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, tag, 32, SQLITE_STATIC);
 	*has = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
 	return RT_OK;
@@ -256,7 +257,7 @@ int store_voter_add(struct db *db, int64_t decision_id, const unsigned char tag[
 {
 	PREP(st, "INSERT INTO decision_voters(decision_id, tag) VALUES (?, ?)");
 	sqlite3_bind_int64(st, 1, decision_id);
-	sqlite3_bind_blob(st, 2, tag, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, tag, 32, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -305,8 +306,8 @@ int store_ballot_by_id(struct db *db, int64_t decision_id, const unsigned char b
 	PREP(st, "SELECT ballot_id, member_id, unit, organization, owner, choice, reason, cast_at"
 	         " FROM decision_ballots WHERE decision_id = ? AND ballot_id = ?");
 	sqlite3_bind_int64(st, 1, decision_id);
-	sqlite3_bind_blob(st, 2, ballot_id, 32, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	sqlite3_bind_blob(st, 2, ballot_id, 32, SQLITE_STATIC);
+	if (step_lookup(st, &err) == SQLITE_ROW)
 		err = ballot_from_row(st, out);
 	sqlite3_reset(st);
 	return err;
@@ -318,8 +319,8 @@ int store_ballot_by_unit(struct db *db, int64_t decision_id, const char *unit, s
 	PREP(st, "SELECT ballot_id, member_id, unit, organization, owner, choice, reason, cast_at"
 	         " FROM decision_ballots WHERE decision_id = ? AND unit = ?");
 	sqlite3_bind_int64(st, 1, decision_id);
-	sqlite3_bind_text(st, 2, unit, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	sqlite3_bind_text(st, 2, unit, -1, SQLITE_STATIC);
+	if (step_lookup(st, &err) == SQLITE_ROW)
 		err = ballot_from_row(st, out);
 	sqlite3_reset(st);
 	return err;
@@ -332,7 +333,7 @@ int store_ballot_by_member(struct db *db, int64_t decision_id, int64_t member_id
 	         " FROM decision_ballots WHERE decision_id = ? AND member_id = ?");
 	sqlite3_bind_int64(st, 1, decision_id);
 	sqlite3_bind_int64(st, 2, member_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (step_lookup(st, &err) == SQLITE_ROW)
 		err = ballot_from_row(st, out);
 	sqlite3_reset(st);
 	return err;
@@ -343,7 +344,7 @@ int store_ballot_insert(struct db *db, int64_t decision_id, const struct ballot_
 	PREP(st, "INSERT INTO decision_ballots(decision_id, ballot_id, member_id, unit, organization, owner,"
 	         " choice, reason, cast_at) VALUES (?,?,?,?,?,?,?,?,?)");
 	sqlite3_bind_int64(st, 1, decision_id);
-	sqlite3_bind_blob(st, 2, b->ballot_id, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, b->ballot_id, 32, SQLITE_STATIC);
 	if (b->member_id)
 		sqlite3_bind_int64(st, 3, b->member_id);
 	else
@@ -351,10 +352,10 @@ int store_ballot_insert(struct db *db, int64_t decision_id, const struct ballot_
 	bind_text_or_null(st, 4, b->unit);
 	bind_text_or_null(st, 5, b->organization);
 	if (b->has_owner)
-		sqlite3_bind_blob(st, 6, b->owner, 32, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 6, b->owner, 32, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 6);
-	sqlite3_bind_text(st, 7, b->choice, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, b->choice, -1, SQLITE_STATIC);
 	bind_text_or_null(st, 8, b->reason);
 	bind_text_or_null(st, 9, b->cast_at[0] ? b->cast_at : NULL);
 	return db_step_done(db, st);
@@ -364,7 +365,7 @@ int store_ballot_delete(struct db *db, int64_t decision_id, const unsigned char 
 {
 	PREP(st, "DELETE FROM decision_ballots WHERE decision_id = ? AND ballot_id = ?");
 	sqlite3_bind_int64(st, 1, decision_id);
-	sqlite3_bind_blob(st, 2, ballot_id, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, ballot_id, 32, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -393,7 +394,7 @@ int store_replaced_add(struct db *db, int64_t decision_id, const unsigned char b
 {
 	PREP(st, "INSERT OR IGNORE INTO decision_replaced(decision_id, ballot_id) VALUES (?, ?)");
 	sqlite3_bind_int64(st, 1, decision_id);
-	sqlite3_bind_blob(st, 2, ballot_id, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, ballot_id, 32, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -401,7 +402,7 @@ int store_replaced_has(struct db *db, int64_t decision_id, const unsigned char b
 {
 	PREP(st, "SELECT 1 FROM decision_replaced WHERE decision_id = ? AND ballot_id = ?");
 	sqlite3_bind_int64(st, 1, decision_id);
-	sqlite3_bind_blob(st, 2, ballot_id, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, ballot_id, 32, SQLITE_STATIC);
 	*has = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
 	return RT_OK;
@@ -415,7 +416,7 @@ int store_decision_idem_get(struct db *db, int64_t decision_id, const unsigned c
 	*sealed = NULL;
 	*len = 0;
 	sqlite3_bind_int64(st, 1, decision_id);
-	sqlite3_bind_blob(st, 2, tag, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, tag, 32, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const void *p = sqlite3_column_blob(st, 0);
 		int n = sqlite3_column_bytes(st, 0);
@@ -435,8 +436,8 @@ int store_decision_idem_put(struct db *db, int64_t decision_id, const unsigned c
 {
 	PREP(st, "INSERT INTO decision_idem(decision_id, tag, sealed) VALUES (?, ?, ?)");
 	sqlite3_bind_int64(st, 1, decision_id);
-	sqlite3_bind_blob(st, 2, tag, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 3, sealed, (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, tag, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, sealed, (int)len, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -450,8 +451,8 @@ int store_adoption_add(struct db *db, int64_t decision_id, int64_t coalition_id,
 	sqlite3_bind_int64(st, 1, decision_id);
 	sqlite3_bind_int64(st, 2, coalition_id);
 	sqlite3_bind_int64(st, 3, mou_id);
-	sqlite3_bind_text(st, 4, commit, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, commit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 

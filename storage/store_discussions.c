@@ -3,6 +3,7 @@
  * and the full-text index (see store_discussions.h).
  */
 #include "store_discussions.h"
+#include "stmt.h"
 #include "rt.h"
 
 #include <stdio.h>
@@ -73,10 +74,10 @@ int store_thread_create(struct db *db, int64_t coalition_id, const char *title, 
 	         " VALUES (?,?,?,?,?)");
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, coalition_id);
-	sqlite3_bind_text(st, 2, title, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, created_by);
 	sqlite3_bind_int(st, 4, allow_anonymous ? 1 : 0);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
 	if ((err = db_step_done(db, st)) == RT_OK && out_id)
 		*out_id = sqlite3_last_insert_rowid(db_handle(db));
 	return err;
@@ -87,7 +88,7 @@ int store_thread_info(struct db *db, int64_t thread_id, struct thread_info *out)
 	int err = RT_ENOTFOUND;
 	PREP(st, "SELECT id, coalition_id, created_by, allow_anonymous, title FROM threads WHERE id = ?");
 	sqlite3_bind_int64(st, 1, thread_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
 		out->coalition_id = sqlite3_column_int64(st, 1);
 		out->created_by = sqlite3_column_int64(st, 2);
@@ -105,7 +106,7 @@ int store_thread_update(struct db *db, int64_t thread_id, const char *title, int
 	         " allow_anonymous = CASE WHEN ?3 < 0 THEN allow_anonymous ELSE ?3 END WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, thread_id);
 	if (title)
-		sqlite3_bind_text(st, 2, title, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, allow_anonymous < 0 ? -1 : allow_anonymous ? 1 : 0);
 	return db_step_done(db, st);
 }
@@ -143,7 +144,7 @@ int store_thread_json(struct db *db, int64_t thread_id, int64_t member_id, json_
 	*out = NULL;
 	sqlite3_bind_int64(st, 1, thread_id);
 	sqlite3_bind_int64(st, 2, member_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (step_lookup(st, &err) == SQLITE_ROW)
 		err = (*out = thread_row(st)) ? RT_OK : RT_EINTERNAL;
 	sqlite3_reset(st);
 	return err;
@@ -184,9 +185,9 @@ int store_message_insert(struct db *db, int64_t thread_id, int64_t author_id, in
 	sqlite3_bind_int(ins, 3, anonymous ? 1 : 0);
 	if (reply_to)
 		sqlite3_bind_int64(ins, 4, reply_to);
-	sqlite3_bind_text(ins, 5, body, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(ins, 6, html, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(ins, 7, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(ins, 5, body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 6, html, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 7, at, -1, SQLITE_STATIC);
 	if ((err = db_step_done(db, ins)) != RT_OK)
 		return err;
 	if (out_id)
@@ -194,7 +195,7 @@ int store_message_insert(struct db *db, int64_t thread_id, int64_t author_id, in
 	{
 		PREP(upd, "UPDATE threads SET message_count = message_count + 1, last_message_at = ?2 WHERE id = ?1");
 		sqlite3_bind_int64(upd, 1, thread_id);
-		sqlite3_bind_text(upd, 2, at, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(upd, 2, at, -1, SQLITE_STATIC);
 		return db_step_done(db, upd);
 	}
 }
@@ -203,7 +204,7 @@ int store_message_set_tag(struct db *db, int64_t message_id, const unsigned char
 {
 	PREP(st, "UPDATE messages SET anon_tag = ?2 WHERE id = ?1 AND anonymous = 1");
 	sqlite3_bind_int64(st, 1, message_id);
-	sqlite3_bind_blob(st, 2, tag, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, tag, 32, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -214,7 +215,7 @@ int store_message_info(struct db *db, int64_t message_id, struct message_info *o
 	         " FROM messages m JOIN threads t ON t.id = m.thread_id WHERE m.id = ?");
 	memset(out, 0, sizeof *out);
 	sqlite3_bind_int64(st, 1, message_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
 		out->thread_id = sqlite3_column_int64(st, 1);
 		out->coalition_id = sqlite3_column_int64(st, 2);
@@ -237,7 +238,7 @@ int store_message_json(struct db *db, int64_t message_id, json_t **out)
 	PREP(st, "SELECT " MSG_COLS MSG_FROM " WHERE m.id = ?");
 	*out = NULL;
 	sqlite3_bind_int64(st, 1, message_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (step_lookup(st, &err) == SQLITE_ROW)
 		err = (*out = message_row(st)) ? RT_OK : RT_EINTERNAL;
 	sqlite3_reset(st);
 	return err;
@@ -288,9 +289,9 @@ int store_message_edit(struct db *db, int64_t message_id, const char *body, cons
 	{
 		PREP(upd, "UPDATE messages SET body = ?2, html = ?3, edited_at = ?4 WHERE id = ?1");
 		sqlite3_bind_int64(upd, 1, message_id);
-		sqlite3_bind_text(upd, 2, body, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(upd, 3, html, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(upd, 4, at, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(upd, 2, body, -1, SQLITE_STATIC);
+		sqlite3_bind_text(upd, 3, html, -1, SQLITE_STATIC);
+		sqlite3_bind_text(upd, 4, at, -1, SQLITE_STATIC);
 		return db_step_done(db, upd);
 	}
 }
@@ -313,7 +314,7 @@ int store_message_delete(struct db *db, int64_t message_id, const char *at)
 		PREP(upd, "UPDATE messages SET body = '', html = '', anon_tag = NULL, deleted = 1, deleted_at = ?2"
 		          " WHERE id = ?1");
 		sqlite3_bind_int64(upd, 1, message_id);
-		sqlite3_bind_text(upd, 2, at, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(upd, 2, at, -1, SQLITE_STATIC);
 		return db_step_done(db, upd);
 	}
 }
@@ -364,7 +365,7 @@ int store_search(struct db *db, int64_t coalition_id, const char *fts_query, int
 	         " LEFT JOIN members a ON a.id = m.author_id JOIN threads t ON t.id = m.thread_id"
 	         " WHERE messages_fts MATCH ?1 AND t.coalition_id = ?2 AND m.deleted = 0"
 	         " ORDER BY bm25(messages_fts), m.id DESC LIMIT ?3");
-	sqlite3_bind_text(st, 1, fts_query, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, fts_query, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, coalition_id);
 	sqlite3_bind_int(st, 3, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -7,6 +7,7 @@
  * followed by a NUL. The first row's prev is 32 zero bytes.
  */
 #include "store_events.h"
+#include "stmt.h"
 #include "rt.h"
 
 #include <sodium.h>
@@ -45,6 +46,7 @@ static void event_hash(unsigned char out[32], const unsigned char prev[32], cons
 int store_event_append(struct db *db, struct event_row *ev)
 {
 	unsigned char prev[32] = { 0 }, hash[32];
+	int rc;
 	sqlite3_stmt *bump = db_prep(db, "UPDATE coalitions SET last_seq = last_seq + 1 WHERE id = ?"
 	                                 " RETURNING last_seq");
 	sqlite3_stmt *last = db_prep(db, "SELECT hash FROM events WHERE coalition_id = ? AND seq = ?");
@@ -55,18 +57,22 @@ int store_event_append(struct db *db, struct event_row *ev)
 		return RT_EINTERNAL;
 
 	sqlite3_bind_int64(bump, 1, ev->coalition_id);
-	if (sqlite3_step(bump) != SQLITE_ROW) {
+	if ((rc = sqlite3_step(bump)) != SQLITE_ROW) {
 		sqlite3_reset(bump);
-		return RT_ENOTFOUND;
+		return rc == SQLITE_DONE ? RT_ENOTFOUND : RT_EINTERNAL;
 	}
 	ev->seq = sqlite3_column_int64(bump, 0);
 	sqlite3_reset(bump);
 
+	/* The previous entry's hash; a failed read must not chain to zeros. */
 	sqlite3_bind_int64(last, 1, ev->coalition_id);
 	sqlite3_bind_int64(last, 2, ev->seq - 1);
-	if (sqlite3_step(last) == SQLITE_ROW && sqlite3_column_bytes(last, 0) == 32)
+	rc = sqlite3_step(last);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(last, 0) == 32)
 		memcpy(prev, sqlite3_column_blob(last, 0), 32);
 	sqlite3_reset(last);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return RT_EINTERNAL;
 
 	rt_now(ev->at);
 	event_hash(hash, prev, ev);
@@ -80,8 +86,8 @@ int store_event_append(struct db *db, struct event_row *ev)
 		sqlite3_bind_int64(ins, 6, ev->actor);
 	sqlite3_bind_text(ins, 7, ev->at, -1, SQLITE_STATIC);
 	sqlite3_bind_text(ins, 8, ev->payload, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(ins, 9, prev, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(ins, 10, hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(ins, 9, prev, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(ins, 10, hash, 32, SQLITE_STATIC);
 	return db_step_done(db, ins);
 }
 
@@ -229,7 +235,7 @@ int store_idem_get(struct db *db, int64_t member_id, const char *key, char **rep
 	if (!st)
 		return RT_EINTERNAL;
 	sqlite3_bind_int64(st, 1, member_id);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*reply = strdup(db_col_text(st, 0));
 		snprintf(op, op_size, "%s", db_col_text(st, 1));
@@ -248,9 +254,9 @@ int store_idem_put(struct db *db, int64_t member_id, const char *key, const char
 		return RT_EINTERNAL;
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, member_id);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, op, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, reply, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, op, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, reply, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }

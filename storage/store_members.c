@@ -3,6 +3,7 @@
  * invitations (see store_members.h).
  */
 #include "store_members.h"
+#include "stmt.h"
 #include "rt.h"
 
 #include <stdio.h>
@@ -16,7 +17,7 @@
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
 }
@@ -28,11 +29,11 @@ int store_member_create(struct db *db, const char *email, const char *name,
 	int err;
 	PREP(st, "INSERT INTO members(email, name, pw_hash, is_admin, created_at) VALUES (?,?,?,?,?)");
 	rt_now(now);
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, pw_hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, pw_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, is_admin ? 1 : 0);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
 	if ((err = db_step_done(db, st)) == RT_OK && out_id)
 		*out_id = sqlite3_last_insert_rowid(db_handle(db));
 	return err;
@@ -42,8 +43,8 @@ int store_member_by_email(struct db *db, const char *email, struct member_auth *
 {
 	int err = RT_ENOTFOUND;
 	PREP(st, "SELECT id, is_admin, pw_hash FROM members WHERE email = ?");
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
 		out->is_admin = sqlite3_column_int(st, 1);
 		snprintf(out->pw_hash, sizeof out->pw_hash, "%s", db_col_text(st, 2));
@@ -59,7 +60,7 @@ int store_member_json(struct db *db, int64_t id, json_t **out)
 	PREP(st, "SELECT id, name, email, is_admin FROM members WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	*out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		*out = json_pack("{s:I, s:s, s:s, s:b}", "id", (json_int_t)sqlite3_column_int64(st, 0),
 		                 "name", db_col_text(st, 1), "email", db_col_text(st, 2),
 		                 "admin", sqlite3_column_int(st, 3));
@@ -89,10 +90,10 @@ int store_coalition_create(struct db *db, const char *slug, const char *name,
 	int err;
 	PREP(st, "INSERT INTO coalitions(slug, name, description, created_at) VALUES (?,?,?,?)");
 	rt_now(now);
-	sqlite3_bind_text(st, 1, slug, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, description ? description : "", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, description ? description : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
 	if ((err = db_step_done(db, st)) == RT_OK && out_id)
 		*out_id = sqlite3_last_insert_rowid(db_handle(db));
 	return err;
@@ -102,8 +103,8 @@ int store_coalition_id(struct db *db, const char *slug, int64_t *out_id)
 {
 	int err = RT_ENOTFOUND;
 	PREP(st, "SELECT id FROM coalitions WHERE slug = ?");
-	sqlite3_bind_text(st, 1, slug, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		*out_id = sqlite3_column_int64(st, 0);
 		err = RT_OK;
 	}
@@ -117,7 +118,7 @@ int store_coalition_json(struct db *db, int64_t id, json_t **out)
 	PREP(st, "SELECT slug, name, description FROM coalitions WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	*out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		*out = json_pack("{s:s, s:s, s:s}", "slug", db_col_text(st, 0),
 		                 "name", db_col_text(st, 1), "description", db_col_text(st, 2));
 		err = RT_OK;
@@ -128,13 +129,13 @@ int store_coalition_json(struct db *db, int64_t id, json_t **out)
 
 int store_coalition_slug(struct db *db, int64_t id, char *buf, size_t size)
 {
-	int err = RT_ENOTFOUND;
+	int err, rc;
 	PREP(st, "SELECT slug FROM coalitions WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	err = rc == SQLITE_ROW ? RT_OK : rc == SQLITE_DONE ? RT_ENOTFOUND : RT_EINTERNAL;
+	if (rc == SQLITE_ROW)
 		snprintf(buf, size, "%s", db_col_text(st, 0));
-		err = RT_OK;
-	}
 	sqlite3_reset(st);
 	return err;
 }
@@ -162,7 +163,7 @@ int store_membership_roles(struct db *db, int64_t coalition_id, int64_t member_i
 	PREP(st, "SELECT roles FROM memberships WHERE coalition_id = ? AND member_id = ?");
 	sqlite3_bind_int64(st, 1, coalition_id);
 	sqlite3_bind_int64(st, 2, member_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		*roles = (unsigned)sqlite3_column_int(st, 0);
 		err = RT_OK;
 	}
@@ -188,7 +189,7 @@ int store_membership_set(struct db *db, int64_t coalition_id, int64_t member_id,
 	sqlite3_bind_int(st, 3, (int)roles);
 	bind_text_or_null(st, 4, organization);
 	if (!exists)
-		sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
 	if (created)
 		*created = !exists;
 	return db_step_done(db, st);
@@ -211,7 +212,7 @@ int store_membership_json(struct db *db, int64_t coalition_id, int64_t member_id
 	sqlite3_bind_int64(st, 1, coalition_id);
 	sqlite3_bind_int64(st, 2, member_id);
 	*out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		*out = membership_row(st);
 		err = RT_OK;
 	}
@@ -238,10 +239,10 @@ int store_session_create(struct db *db, const unsigned char hash[32], int64_t me
 	char now[21];
 	PREP(st, "INSERT INTO sessions(token_hash, member_id, created_at, expires_at) VALUES (?,?,?,?)");
 	rt_now(now);
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, member_id);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, expires_at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, expires_at, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -251,8 +252,8 @@ int store_session_member(struct db *db, const unsigned char hash[32], int64_t *m
 	int err = RT_EUNAUTH;
 	PREP(st, "SELECT member_id FROM sessions WHERE token_hash = ? AND expires_at > ?");
 	rt_now(now);
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*member_id = sqlite3_column_int64(st, 0);
 		err = RT_OK;
@@ -264,7 +265,7 @@ int store_session_member(struct db *db, const unsigned char hash[32], int64_t *m
 int store_session_delete(struct db *db, const unsigned char hash[32])
 {
 	PREP(st, "DELETE FROM sessions WHERE token_hash = ?");
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -277,14 +278,14 @@ int store_invite_create(struct db *db, const struct invite *inv, const unsigned 
 	         " invited_by, created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?)");
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, inv->coalition_id);
-	sqlite3_bind_text(st, 2, inv->email, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, inv->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, inv->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, inv->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, (int)inv->roles);
 	bind_text_or_null(st, 5, inv->has_org ? inv->organization : NULL);
-	sqlite3_bind_blob(st, 6, hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 6, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, invited_by);
-	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 9, inv->expires_at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, inv->expires_at, -1, SQLITE_STATIC);
 	if ((err = db_step_done(db, st)) == RT_OK && out_id)
 		*out_id = sqlite3_last_insert_rowid(db_handle(db));
 	return err;
@@ -295,8 +296,8 @@ int store_invite_by_hash(struct db *db, const unsigned char hash[32], struct inv
 	int err = RT_ENOTFOUND;
 	PREP(st, "SELECT id, coalition_id, email, name, roles, organization, accepted_at IS NOT NULL,"
 	         " expires_at FROM invites WHERE token_hash = ?");
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		memset(out, 0, sizeof *out);
 		out->id = sqlite3_column_int64(st, 0);
 		out->coalition_id = sqlite3_column_int64(st, 1);
@@ -318,7 +319,7 @@ int store_invite_accept(struct db *db, int64_t invite_id, int64_t member_id)
 	char now[21];
 	PREP(st, "UPDATE invites SET accepted_at = ?, accepted_by = ? WHERE id = ? AND accepted_at IS NULL");
 	rt_now(now);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, member_id);
 	sqlite3_bind_int64(st, 3, invite_id);
 	if (db_step_done(db, st) != RT_OK)

@@ -8,6 +8,7 @@
  * milestone's coalition) and titles are read from it.
  */
 #include "store_milestones.h"
+#include "stmt.h"
 #include "rt.h"
 
 #include <stdio.h>
@@ -21,7 +22,7 @@
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
 }
@@ -60,20 +61,20 @@ int store_milestone_create(struct db *db, const struct milestone_new *m, int64_t
 	         " created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?12)");
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, m->coalition_id);
-	sqlite3_bind_text(st, 2, m->title, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, m->body, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, m->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, m->body, -1, SQLITE_STATIC);
 	bind_text_or_null(st, 4, m->category);
 	bind_text_or_null(st, 5, m->due);
 	if (m->owner_id)
 		sqlite3_bind_int64(st, 6, m->owner_id);
 	if (m->has_metric) {
-		sqlite3_bind_text(st, 7, m->metric_name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 8, m->metric_unit ? m->metric_unit : "", -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 7, m->metric_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, m->metric_unit ? m->metric_unit : "", -1, SQLITE_STATIC);
 		sqlite3_bind_double(st, 9, m->baseline);
 		sqlite3_bind_double(st, 10, m->target);
 	}
 	sqlite3_bind_int64(st, 11, m->created_by);
-	sqlite3_bind_text(st, 12, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 12, now, -1, SQLITE_STATIC);
 	if ((err = db_step_done(db, st)) == RT_OK && out_id)
 		*out_id = sqlite3_last_insert_rowid(db_handle(db));
 	return err;
@@ -86,7 +87,7 @@ int store_milestone_get(struct db *db, int64_t id, struct milestone_row *out)
 	         " metric_baseline, metric_target, value FROM milestones WHERE id = ?");
 	memset(out, 0, sizeof *out);
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
 		out->coalition_id = sqlite3_column_int64(st, 1);
 		out->owner_id = sqlite3_column_int64(st, 2);
@@ -120,8 +121,8 @@ int store_milestone_update_add(struct db *db, int64_t milestone_id, int64_t auth
 	bind_text_or_null(ins, 3, status);
 	if (has_value)
 		sqlite3_bind_double(ins, 4, value);
-	sqlite3_bind_text(ins, 5, note, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(ins, 6, at ? at : now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(ins, 5, note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 6, at ? at : now, -1, SQLITE_STATIC);
 	if ((err = db_step_done(db, ins)) != RT_OK)
 		return err;
 	if (sqlite3_changes(db_handle(db)) != 1)
@@ -133,7 +134,7 @@ int store_milestone_update_add(struct db *db, int64_t milestone_id, int64_t auth
 	sqlite3_bind_int(upd, 3, has_value ? 1 : 0);
 	if (has_value)
 		sqlite3_bind_double(upd, 4, value);
-	sqlite3_bind_text(upd, 5, at ? at : now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(upd, 5, at ? at : now, -1, SQLITE_STATIC);
 	return db_step_done(db, upd);
 }
 
@@ -145,7 +146,7 @@ int store_milestone_update_set_at(struct db *db, int64_t update_id, const char *
 	        " WHERE milestone_id = milestones.id)) WHERE id = (SELECT milestone_id FROM"
 	        " milestone_updates WHERE id = ?1)");
 	sqlite3_bind_int64(st, 1, update_id);
-	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
 	if ((err = db_step_done(db, st)) != RT_OK)
 		return err;
 	sqlite3_bind_int64(m, 1, update_id);
@@ -157,7 +158,7 @@ int store_milestone_set_created_at(struct db *db, int64_t milestone_id, const ch
 	PREP(st, "UPDATE milestones SET created_at = ?2, updated_at = max(?2, coalesce((SELECT max(at)"
 	         " FROM milestone_updates WHERE milestone_id = ?1), ?2)) WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, milestone_id);
-	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -174,7 +175,7 @@ int store_milestone_json(struct db *db, int64_t id, json_t **out)
 	         " WHERE m.id = ?");
 	*out = NULL;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		json_t *metric = json_null();
 		if (sqlite3_column_type(st, 9) != SQLITE_NULL)
 			metric = json_pack("{s:s, s:s, s:f, s:f}", "name", db_col_text(st, 9),
@@ -322,10 +323,10 @@ int store_milestone_link_add(struct db *db, int64_t milestone_id, int64_t coalit
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, milestone_id);
 	sqlite3_bind_int64(st, 2, coalition_id);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, target_id);
 	sqlite3_bind_int64(st, 5, by);
-	sqlite3_bind_text(st, 6, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -335,7 +336,7 @@ int store_milestone_link_remove(struct db *db, int64_t milestone_id, const char 
 	int err;
 	PREP(st, "DELETE FROM milestone_links WHERE milestone_id = ? AND kind = ? AND target_id = ?");
 	sqlite3_bind_int64(st, 1, milestone_id);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, target_id);
 	if ((err = db_step_done(db, st)) != RT_OK)
 		return err;
@@ -393,7 +394,7 @@ int store_milestones_linked_to(struct db *db, int64_t coalition_id, const char *
 	PREP(st, "SELECT milestone_id FROM milestone_links WHERE coalition_id = ? AND kind = ?"
 	         " AND target_id = ? ORDER BY milestone_id");
 	sqlite3_bind_int64(st, 1, coalition_id);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, target_id);
 	return ids_of(st, out);
 }
@@ -410,7 +411,7 @@ int store_milestone_first_target(struct db *db, const char *kind, int64_t coalit
 	if (!(st = db_prep(db, k->first)))
 		return RT_EINTERNAL;
 	sqlite3_bind_int64(st, 1, coalition_id);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	if (step_lookup(st, &err) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		*out_id = sqlite3_column_int64(st, 0);
 		err = RT_OK;
 	}
@@ -434,11 +435,11 @@ int store_milestone_attention_pending(struct db *db, const char *now, json_t **o
 	         " AND NOT EXISTS (SELECT 1 FROM milestone_attention a"
 	         " WHERE a.milestone_id = m.id AND a.condition = 'overdue') ORDER BY 1, 4");
 	*out = NULL;
-	sqlite3_bind_text(clear_due, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(clear_due, 1, now, -1, SQLITE_STATIC);
 	if ((err = db_step_done(db, clear_risk)) != RT_OK || (err = db_step_done(db, clear_due)) != RT_OK)
 		return err;
 	arr = json_array();
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(arr, json_pack("{s:I, s:I, s:I, s:s}",
 		                                     "milestone", (json_int_t)sqlite3_column_int64(st, 0),
@@ -460,7 +461,7 @@ int store_milestone_attention_mark(struct db *db, int64_t milestone_id, const ch
 	PREP(st, "INSERT OR REPLACE INTO milestone_attention(milestone_id, condition, notified_at)"
 	         " VALUES (?,?,?)");
 	sqlite3_bind_int64(st, 1, milestone_id);
-	sqlite3_bind_text(st, 2, condition, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, condition, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }

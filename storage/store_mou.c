@@ -3,6 +3,7 @@
  * store_mou.h).
  */
 #include "store_mou.h"
+#include "stmt.h"
 #include "rt.h"
 
 #include <stdio.h>
@@ -28,9 +29,8 @@ static int bind_json(sqlite3_stmt *st, int i, const json_t *v)
 	char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!text)
 		return RT_EINTERNAL;
-	sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
-	free(text);
-	return RT_OK;
+	/* SQLite owns text from here (frees it, also when the bind fails). */
+	return sqlite3_bind_text(st, i, text, -1, free) == SQLITE_OK ? RT_OK : RT_EINTERNAL;
 }
 
 int store_mou_create(struct db *db, int64_t coalition_id, const char *title, const json_t *parties,
@@ -42,11 +42,11 @@ int store_mou_create(struct db *db, int64_t coalition_id, const char *title, con
 	         " VALUES (?1, ?2, ?3, '', ?4, ?5, ?5)");
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, coalition_id);
-	sqlite3_bind_text(st, 2, title, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
 	if (bind_json(st, 3, parties) != RT_OK)
 		return RT_EINTERNAL;
 	bind_member(st, 4, created_by);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
 	if ((err = db_step_done(db, st)) != RT_OK)
 		return err;
 	*out_id = sqlite3_last_insert_rowid(db_handle(db));
@@ -60,11 +60,11 @@ int store_mou_restore(struct db *db, int64_t id, int64_t coalition_id, const cha
 	         " VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, ?6)");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, coalition_id);
-	sqlite3_bind_text(st, 3, title, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
 	if (bind_json(st, 4, parties) != RT_OK)
 		return RT_EINTERNAL;
 	bind_member(st, 5, created_by);
-	sqlite3_bind_text(st, 6, created_at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, created_at, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -72,8 +72,8 @@ int store_mou_set_head(struct db *db, int64_t id, const char *commit, const char
 {
 	PREP(st, "UPDATE mous SET head = ?2, updated_at = ?3 WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, commit, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -81,9 +81,9 @@ int store_mou_version_add(struct db *db, int64_t mou_id, const char *commit, int
 {
 	PREP(st, "INSERT OR IGNORE INTO mou_versions(mou_id, commit_id, member_id, at) VALUES (?,?,?,?)");
 	sqlite3_bind_int64(st, 1, mou_id);
-	sqlite3_bind_text(st, 2, commit, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
 	bind_member(st, 3, member_id);
-	sqlite3_bind_text(st, 4, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -93,17 +93,35 @@ int store_mou_version_known(struct db *db, int64_t mou_id, const char *commit)
 	if (!st)
 		return 0;
 	sqlite3_bind_int64(st, 1, mou_id);
-	sqlite3_bind_text(st, 2, commit, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
 	return sqlite3_step(st) == SQLITE_ROW;
+}
+
+int store_mou_version_recorded(struct db *db, int64_t mou_id, const char *commit, int *recorded)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT 1 FROM mou_versions WHERE mou_id = ? AND commit_id = ?");
+	int rc;
+	*recorded = 0;
+	if (!st)
+		return RT_EINTERNAL;
+	sqlite3_bind_int64(st, 1, mou_id);
+	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return RT_EINTERNAL;
+	*recorded = rc == SQLITE_ROW;
+	return RT_OK;
 }
 
 int store_mou_info(struct db *db, int64_t id, struct mou_info *out)
 {
+	int err;
 	PREP(st, "SELECT coalition_id, head, title, parties FROM mous WHERE id = ?");
 	memset(out, 0, sizeof *out);
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return RT_ENOTFOUND;
+	if (step_lookup(st, &err) != SQLITE_ROW)
+		return err;
 	out->id = id;
 	out->coalition_id = sqlite3_column_int64(st, 0);
 	snprintf(out->head, sizeof out->head, "%s", db_col_text(st, 1));
@@ -139,11 +157,12 @@ int store_mou_json(struct db *db, int64_t id, json_t **out)
 {
 	json_t *parties;
 	int64_t by;
+	int err;
 	PREP(st, "SELECT title, parties, head, created_by, created_at, updated_at FROM mous WHERE id = ?");
 	*out = NULL;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return RT_ENOTFOUND;
+	if (step_lookup(st, &err) != SQLITE_ROW)
+		return err;
 	parties = json_loads(db_col_text(st, 1), 0, NULL);
 	if (!json_is_array(parties)) {
 		json_decref(parties);
@@ -195,21 +214,22 @@ int store_mou_sign(struct db *db, int64_t mou_id, const char *organization, cons
 {
 	PREP(st, "INSERT INTO mou_signatures(mou_id, organization, commit_id, member_id, at) VALUES (?,?,?,?,?)");
 	sqlite3_bind_int64(st, 1, mou_id);
-	sqlite3_bind_text(st, 2, organization, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, commit, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, organization, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, commit, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, member_id);
-	sqlite3_bind_text(st, 5, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, at, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
 int store_mou_member_org(struct db *db, int64_t coalition_id, int64_t member_id, char *buf, size_t size)
 {
+	int err;
 	PREP(st, "SELECT organization FROM memberships WHERE coalition_id = ? AND member_id = ?"
 	         " AND organization IS NOT NULL AND organization <> ''");
 	sqlite3_bind_int64(st, 1, coalition_id);
 	sqlite3_bind_int64(st, 2, member_id);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return RT_ENOTFOUND;
+	if (step_lookup(st, &err) != SQLITE_ROW)
+		return err;
 	snprintf(buf, size, "%s", db_col_text(st, 0));
 	return RT_OK;
 }
@@ -232,6 +252,6 @@ int64_t store_mou_member_by_email(struct db *db, const char *email)
 	sqlite3_stmt *st = db_prep(db, "SELECT id FROM members WHERE email = ?");
 	if (!st)
 		return 0;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
 	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 }

@@ -2,6 +2,7 @@
  * store_rfq.c: the SQL of hub selection RFQs (see store_rfq.h).
  */
 #include "store_rfq.h"
+#include "stmt.h"
 #include "rt.h"
 
 #include <stdio.h>
@@ -15,7 +16,7 @@
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
 }
@@ -45,11 +46,11 @@ int store_rfq_create(struct db *db, int64_t coalition_id, const char *title, con
 	         "VALUES (?,?,?,?,?,?)");
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, coalition_id);
-	sqlite3_bind_text(st, 2, title, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, body, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, closes_at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, closes_at, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, created_by);
-	sqlite3_bind_text(st, 6, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
 	return insert_id(db, st, out_id);
 }
 
@@ -69,7 +70,7 @@ int store_rfq_row(struct db *db, int64_t id, struct rfq_row *out)
 	int err = RT_ENOTFOUND;
 	PREP(st, "SELECT id, coalition_id, status, closes_at FROM rfqs WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
 		out->coalition_id = sqlite3_column_int64(st, 1);
 		snprintf(out->status, sizeof out->status, "%s", db_col_text(st, 2));
@@ -88,8 +89,8 @@ int store_rfq_set_status(struct db *db, int64_t id, const char *status, const ch
 	         "decided_at = CASE WHEN ?1 = 'decided' THEN ?2 ELSE decided_at END, "
 	         "decision_note = CASE WHEN ?1 = 'decided' THEN ?3 ELSE decision_note END "
 	         "WHERE id = ?4");
-	sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
 	bind_text_or_null(st, 3, note);
 	sqlite3_bind_int64(st, 4, id);
 	return db_step_done(db, st);
@@ -99,7 +100,7 @@ int store_rfq_due(struct db *db, const char *now, int64_t *ids, int max, int *n)
 {
 	PREP(st, "SELECT id FROM rfqs WHERE status = 'published' AND closes_at <= ? ORDER BY closes_at, id LIMIT ?");
 	*n = 0;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, max);
 	while (*n < max && sqlite3_step(st) == SQLITE_ROW)
 		ids[(*n)++] = sqlite3_column_int64(st, 0);
@@ -160,7 +161,7 @@ int store_rfq_json(struct db *db, int64_t id, json_t **out)
 		goto done;
 	}
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (step_lookup(st, &err) == SQLITE_ROW)
 		o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o}",
 		              "id", (json_int_t)sqlite3_column_int64(st, 0), "title", db_col_text(st, 1),
 		              "body", db_col_text(st, 2), "status", db_col_text(st, 3),
@@ -206,8 +207,8 @@ int store_rfq_question_add(struct db *db, int64_t rfq_id, const char *section, c
 	PREP(st, "INSERT INTO rfq_questions(rfq_id, position, section, text, addendum_id) VALUES "
 	         "(?1, (SELECT coalesce(max(position), 0) + 1 FROM rfq_questions WHERE rfq_id = ?1), ?2, ?3, ?4)");
 	sqlite3_bind_int64(st, 1, rfq_id);
-	sqlite3_bind_text(st, 2, section, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, section, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
 	if (addendum_id)
 		sqlite3_bind_int64(st, 4, addendum_id);
 	else
@@ -221,8 +222,8 @@ int store_rfq_criterion_add(struct db *db, int64_t rfq_id, const char *name, con
 	PREP(st, "INSERT INTO rfq_criteria(rfq_id, position, name, description, weight, max) VALUES "
 	         "(?1, (SELECT coalesce(max(position), 0) + 1 FROM rfq_criteria WHERE rfq_id = ?1), ?2, ?3, ?4, ?5)");
 	sqlite3_bind_int64(st, 1, rfq_id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, description, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, description, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 4, weight);
 	sqlite3_bind_int(st, 5, max);
 	return insert_id(db, st, out_id);
@@ -248,7 +249,7 @@ int store_rfq_question_of(struct db *db, int64_t rfq_id, int64_t question_id)
 	PREP(st, "SELECT 1 FROM rfq_questions WHERE id = ? AND rfq_id = ?");
 	sqlite3_bind_int64(st, 1, question_id);
 	sqlite3_bind_int64(st, 2, rfq_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (step_lookup(st, &err) == SQLITE_ROW)
 		err = RT_OK;
 	sqlite3_reset(st);
 	return err;
@@ -260,7 +261,7 @@ int store_rfq_criterion_of(struct db *db, int64_t rfq_id, int64_t criterion_id, 
 	PREP(st, "SELECT max FROM rfq_criteria WHERE id = ? AND rfq_id = ?");
 	sqlite3_bind_int64(st, 1, criterion_id);
 	sqlite3_bind_int64(st, 2, rfq_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		if (max)
 			*max = sqlite3_column_int(st, 0);
 		err = RT_OK;
@@ -275,9 +276,9 @@ int store_rfq_addendum_add(struct db *db, int64_t rfq_id, const char *text, int6
 	PREP(st, "INSERT INTO rfq_addenda(rfq_id, text, created_by, created_at) VALUES (?,?,?,?)");
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, rfq_id);
-	sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, by);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
 	return insert_id(db, st, out_id);
 }
 
@@ -289,11 +290,11 @@ int store_rfq_respondent_add(struct db *db, int64_t rfq_id, const char *organiza
 	         "VALUES (?,?,?,?,?,?)");
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, rfq_id);
-	sqlite3_bind_text(st, 2, organization, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, email, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 4, hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, organization, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, email, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, by);
-	sqlite3_bind_text(st, 6, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
 	return insert_id(db, st, out_id);
 }
 
@@ -309,8 +310,8 @@ int store_rfq_respondent_by_hash(struct db *db, const unsigned char hash[32], st
 {
 	int err = RT_ENOTFOUND;
 	PREP(st, "SELECT id, rfq_id, final_at, organization FROM rfq_respondents WHERE token_hash = ?");
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		respondent_row(st, out);
 		err = RT_OK;
 	}
@@ -323,7 +324,7 @@ int store_rfq_respondent_get(struct db *db, int64_t id, struct rfq_respondent *o
 	int err = RT_ENOTFOUND;
 	PREP(st, "SELECT id, rfq_id, final_at, organization FROM rfq_respondents WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		respondent_row(st, out);
 		err = RT_OK;
 	}
@@ -337,7 +338,7 @@ int store_rfq_respondent_json(struct db *db, int64_t id, json_t **out)
 	PREP(st, "SELECT id, organization, email, invited_at, final_at, selected FROM rfq_respondents WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	*out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		*out = json_pack("{s:I, s:s, s:s, s:s, s:o, s:b}", "id", (json_int_t)sqlite3_column_int64(st, 0),
 		                 "organization", db_col_text(st, 1), "email", db_col_text(st, 2),
 		                 "invited_at", db_col_text(st, 3), "final_at", col_json(st, 4),
@@ -368,7 +369,7 @@ int store_rfq_respondents_json(struct db *db, int64_t rfq_id, json_t **out)
 int store_rfq_respondent_finalize(struct db *db, int64_t id, const char *at)
 {
 	PREP(st, "UPDATE rfq_respondents SET final_at = ? WHERE id = ? AND final_at IS NULL");
-	sqlite3_bind_text(st, 1, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, at, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
 	return db_step_done(db, st);
 }
@@ -410,8 +411,8 @@ int store_rfq_answer_put(struct db *db, int64_t respondent_id, int64_t question_
 	         "ON CONFLICT(respondent_id, question_id) DO UPDATE SET body = ?3, updated_at = ?4");
 	sqlite3_bind_int64(st, 1, respondent_id);
 	sqlite3_bind_int64(st, 2, question_id);
-	sqlite3_bind_text(st, 3, body, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -464,8 +465,8 @@ int store_rfq_clarification_add(struct db *db, int64_t rfq_id, int64_t responden
 	PREP(st, "INSERT INTO rfq_clarifications(rfq_id, respondent_id, question, asked_at) VALUES (?,?,?,?)");
 	sqlite3_bind_int64(st, 1, rfq_id);
 	sqlite3_bind_int64(st, 2, respondent_id);
-	sqlite3_bind_text(st, 3, question, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, question, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
 	return insert_id(db, st, out_id);
 }
 
@@ -474,7 +475,7 @@ int store_rfq_clarification_get(struct db *db, int64_t id, int64_t *rfq_id, int 
 	int err = RT_ENOTFOUND;
 	PREP(st, "SELECT rfq_id, answer IS NOT NULL FROM rfq_clarifications WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		*rfq_id = sqlite3_column_int64(st, 0);
 		*answered = sqlite3_column_int(st, 1);
 		err = RT_OK;
@@ -486,9 +487,9 @@ int store_rfq_clarification_get(struct db *db, int64_t id, int64_t *rfq_id, int 
 int store_rfq_clarification_answer(struct db *db, int64_t id, const char *answer, int64_t by, const char *at)
 {
 	PREP(st, "UPDATE rfq_clarifications SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ?");
-	sqlite3_bind_text(st, 1, answer, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, answer, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, by);
-	sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, id);
 	return db_step_done(db, st);
 }
@@ -520,7 +521,7 @@ int store_rfq_clarification_json(struct db *db, int64_t id, json_t **out)
 	PREP(st, "SELECT id, question, asked_at, answer, answered_at FROM rfq_clarifications WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	*out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		*out = clarification_row(st);
 		err = RT_OK;
 	}
@@ -536,9 +537,9 @@ int store_rfq_evaluator_set(struct db *db, int64_t rfq_id, int64_t member_id, co
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, rfq_id);
 	sqlite3_bind_int64(st, 2, member_id);
-	sqlite3_bind_text(st, 3, group, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, group, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, by);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 
@@ -548,7 +549,7 @@ int store_rfq_evaluator_group(struct db *db, int64_t rfq_id, int64_t member_id, 
 	PREP(st, "SELECT grp FROM rfq_evaluators WHERE rfq_id = ? AND member_id = ?");
 	sqlite3_bind_int64(st, 1, rfq_id);
 	sqlite3_bind_int64(st, 2, member_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		snprintf(buf, size, "%s", db_col_text(st, 0));
 		err = RT_OK;
 	}
@@ -579,8 +580,8 @@ int store_rfq_coi_declare(struct db *db, int64_t rfq_id, int64_t member_id, int6
 	sqlite3_bind_int64(st, 1, rfq_id);
 	sqlite3_bind_int64(st, 2, member_id);
 	sqlite3_bind_int64(st, 3, respondent_id);
-	sqlite3_bind_text(st, 4, reason, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, at, -1, SQLITE_STATIC);
 	if ((err = db_step_done(db, st)) != RT_OK)
 		return err;
 	PREP(del, "DELETE FROM rfq_scores WHERE rfq_id = ? AND member_id = ? AND respondent_id = ?");
@@ -634,7 +635,7 @@ int store_rfq_score_put(struct db *db, int64_t rfq_id, int64_t member_id, int64_
 	sqlite3_bind_int64(st, 4, criterion_id);
 	sqlite3_bind_int(st, 5, score);
 	bind_text_or_null(st, 6, comment);
-	sqlite3_bind_text(st, 7, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, at, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
 

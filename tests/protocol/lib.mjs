@@ -175,7 +175,8 @@ async function waitHealthy(base, child, logs, timeoutMs) {
  * holding one server administrator (ADMIN_EMAIL / ADMIN_PASSWORD).
  *
  * options: args (extra serve arguments), admin (create the admin, default
- * true), setup(dataDir) run before the first start, dataDir (use this one).
+ * true), setup(dataDir) run before the first start, dataDir (use this one),
+ * env (more environment variables for the daemon).
  *
  * Returns {port, base, url, origin, dataDir, root, proc, stop(), restart(),
  * connect(opts), admin(), logs()}.
@@ -264,8 +265,12 @@ export async function startDaemon({ args = [], admin = true, setup, dataDir: giv
     if (cleanup && !KEEP) fs.rmSync(root, { recursive: true, force: true });
   };
 
-  /** Stop cleanly, then start again on the same port and data directory. */
-  d.restart = async function restart() {
+  /**
+   * Stop cleanly, then start again on the same port and data directory;
+   * { env } replaces the extra environment variables from then on.
+   */
+  d.restart = async function restart({ env: newEnv } = {}) {
+    if (newEnv) d.env = newEnv;
     const port = d.port;
     await d.stop();
     await start(port);

@@ -1,0 +1,141 @@
+/*
+ * faults.c: failing allocations on demand, for the fault tests (see faults.h).
+ *
+ * How it works, kept simple on purpose:
+ *   - RT_FAIL_ALLOC=n in the environment at start-up turns it on; without it
+ *     (or in a build without -DRT_FAULTS) SQLite keeps its own allocator and
+ *     nothing here runs.
+ *   - faults_install() reads SQLite's default allocator
+ *     (SQLITE_CONFIG_GETMALLOC) and installs a wrapper around it
+ *     (SQLITE_CONFIG_MALLOC). Both must happen before sqlite3_initialize,
+ *     hence the call at the top of main().
+ *   - The wrapper starts disarmed. SIGUSR2 toggles armed. While armed, every
+ *     n-th call of xMalloc or xRealloc (counted from the arming, across all
+ *     threads) returns NULL, which SQLite reports as SQLITE_NOMEM wherever
+ *     it happened. xFree and xSize always work.
+ *   - Each toggle writes one line on stderr, so a test can wait for it:
+ *     "faults: armed (every n-th SQLite allocation fails)" and
+ *     "faults: disarmed (F of C allocations failed)".
+ */
+#include "faults.h"
+
+#ifdef RT_FAULTS
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static sqlite3_mem_methods base; /* SQLite's own allocator, wrapped */
+static unsigned long every;      /* fail every n-th call while armed */
+static atomic_int armed;
+static atomic_ulong calls, failed;
+
+static int fail_now(void)
+{
+	if (!atomic_load(&armed))
+		return 0;
+	if ((atomic_fetch_add(&calls, 1) + 1) % every != 0)
+		return 0;
+	atomic_fetch_add(&failed, 1);
+	return 1;
+}
+
+static void *fault_malloc(int n)
+{
+	return fail_now() ? NULL : base.xMalloc(n);
+}
+
+static void *fault_realloc(void *p, int n)
+{
+	return fail_now() ? NULL : base.xRealloc(p, n);
+}
+
+/* Appends the decimal digits of v to buf at *len (async-signal-safe). */
+static void put_num(char *buf, size_t *len, unsigned long v)
+{
+	char tmp[24];
+	size_t k = 0;
+	do {
+		tmp[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (k)
+		buf[(*len)++] = tmp[--k];
+}
+
+static void put_str(char *buf, size_t *len, const char *s)
+{
+	while (*s)
+		buf[(*len)++] = *s++;
+}
+
+/* SIGUSR2: toggles armed and says so with one write(2). */
+static void on_usr2(int sig)
+{
+	char line[160];
+	size_t len = 0;
+	(void)sig;
+	if (!atomic_load(&armed)) {
+		atomic_store(&calls, 0);
+		atomic_store(&failed, 0);
+		atomic_store(&armed, 1);
+		put_str(line, &len, "faults: armed (every ");
+		put_num(line, &len, every);
+		put_str(line, &len, "-th SQLite allocation fails)\n");
+	} else {
+		atomic_store(&armed, 0);
+		put_str(line, &len, "faults: disarmed (");
+		put_num(line, &len, atomic_load(&failed));
+		put_str(line, &len, " of ");
+		put_num(line, &len, atomic_load(&calls));
+		put_str(line, &len, " allocations failed)\n");
+	}
+	if (write(STDERR_FILENO, line, len) < 0) {
+		/* nothing to do: the state changed anyway */
+	}
+}
+
+void faults_install(void)
+{
+	const char *env = getenv("RT_FAIL_ALLOC");
+	sqlite3_mem_methods wrapped;
+	struct sigaction sa;
+	char *end;
+
+	if (!env || !*env)
+		return;
+	every = strtoul(env, &end, 10);
+	if (*end || every < 1) {
+		fprintf(stderr, "faults: RT_FAIL_ALLOC=%s is not a positive number; no faults\n", env);
+		return;
+	}
+	if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &base) != SQLITE_OK) {
+		fprintf(stderr, "faults: SQLite is already initialized; no faults\n");
+		return;
+	}
+	wrapped = base;
+	wrapped.xMalloc = fault_malloc;
+	wrapped.xRealloc = fault_realloc;
+	if (sqlite3_config(SQLITE_CONFIG_MALLOC, &wrapped) != SQLITE_OK) {
+		fprintf(stderr, "faults: could not install the allocator; no faults\n");
+		return;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr2;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	fprintf(stderr, "faults: ready (RT_FAIL_ALLOC=%lu; SIGUSR2 arms and disarms)\n", every);
+}
+
+#else
+
+void faults_install(void)
+{
+}
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * faults.h: fault injection for the test build. Only a binary compiled with
+ * -DRT_FAULTS (the sanitized build, `make SANITIZE=...`) can inject faults;
+ * in any other build faults_install() does nothing.
+ *
+ * Failing allocations: start the daemon with RT_FAIL_ALLOC=n (n >= 1) in its
+ * environment. It starts disarmed; each SIGUSR2 toggles armed/disarmed, and
+ * stderr says "faults: armed" or "faults: disarmed (N of M allocations
+ * failed)". While armed, every n-th memory allocation SQLite makes fails.
+ */
+#ifndef RT_FAULTS_H
+#define RT_FAULTS_H
+
+/* Call first thing in main(), before anything touches SQLite: installs the
+ * allocator wrapper and the SIGUSR2 handler when RT_FAIL_ALLOC asks for
+ * them. Never fails the program: a bad RT_FAIL_ALLOC is reported and ignored. */
+void faults_install(void);
+
+#endif
