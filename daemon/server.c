@@ -372,6 +372,9 @@ static int http_writeable(struct lws *wsi, struct pss *pss)
  */
 static void close_after_message(struct lws *wsi, struct session *s, int code, const char *reason, size_t len, int now)
 {
+	/* Requests read before, still waiting for their group commit, are
+	 * answered first: nothing is queued once the close has begun. */
+	dispatch_flush(&server);
 	s->close_code = code;
 	s->close_reason = reason;
 	free(s->rx);
