@@ -654,6 +654,15 @@ static int start_areas(void)
 	return 0;
 }
 
+/* Password hashes (argon2id, 64 MiB and ~74 ms each) run on worker threads:
+ * at most two at once, and never on every core, so the event loop keeps one
+ * for itself under a sign-in flood (one thread on a 2-core machine). */
+static int hash_threads(void)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return cores >= 3 ? 2 : 1;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -740,7 +749,7 @@ int server_run(const struct server_config *cfg)
 		fprintf(stderr, "roundtable: cannot listen on %s:%d\n", cfg->host, cfg->port);
 		goto done;
 	}
-	if (workers_start(&server, 2) != 0) {
+	if (workers_start(&server, hash_threads()) != 0) {
 		fprintf(stderr, "roundtable: cannot start worker threads\n");
 		goto done;
 	}

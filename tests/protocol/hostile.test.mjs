@@ -43,9 +43,13 @@ async function rawWs(port, opts) {
 function stalledConnection(text) {
   const s = net.connect(d.port, '127.0.0.1');
   sockets.add(s);
-  s.on('error', () => {});
-  return new Promise((resolve) => s.on('connect', () => { s.write(text); resolve(s); }));
+  return new Promise((resolve, reject) => {
+    s.on('error', (e) => reject(new Error(`a stalled connection failed: ${e.message}`)));
+    s.on('connect', () => { s.write(text); resolve(s); });
+  });
 }
+// A hang anywhere fails its test instead of holding the suite.
+const T = { timeout: 180000 };
 
 before(async () => {
   d = await startDaemon({
@@ -91,11 +95,16 @@ async function vote(what) {
 async function voteWhile(what, stop) {
   let done = false;
   stop.then(() => { done = true; }, () => { done = true; });
+  const from = voteTimes.length;
   let n = 0;
-  do {
-    await vote(`${what}, ballot ${++n}`);
-    await sleep(150);
-  } while (!done);
+  try {
+    do {
+      await vote(`${what}, ballot ${++n}`);
+      await sleep(150);
+    } while (!done);
+  } finally {
+    console.log(`# ${what}: ${voteTimes.length - from} ballots, slowest ${Math.max(...voteTimes.slice(from))} ms`);
+  }
   await stop;
   return n;
 }
@@ -121,11 +130,11 @@ async function resumed(token) {
   return w;
 }
 
-test('a ballot completes within a second on a quiet daemon', async () => {
+test('a ballot completes within a second on a quiet daemon', T, async () => {
   await vote('quiet');
 });
 
-test('500 half-open connections stalled mid-handshake: ballots go through; the daemon drops them itself', async () => {
+test('500 half-open connections stalled mid-handshake: ballots go through; the daemon drops them itself', T, async () => {
   const fdsBefore = openFds();
   const partial = handshakeRequest(d.port).slice(0, 40); // "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:..." and no more
   const opened = await Promise.all(Array.from({ length: 500 }, () => stalledConnection(partial)));
@@ -151,7 +160,7 @@ test('500 half-open connections stalled mid-handshake: ballots go through; the d
   assert.ok(openFds() <= fdsBefore + 5, `the daemon let go of them (${openFds()} fds, ${fdsBefore} before)`);
 });
 
-test('a client pipelining 12,000 requests without reading the replies: back-pressure, ballots still go through', async () => {
+test('a client pipelining 12,000 requests without reading the replies: back-pressure, ballots still go through', T, async () => {
   const handled = () => metric('roundtable_requests_total\\{op="decision.list",outcome="ok"\\}');
   const before = await handled();
   const w = await resumed(graceToken);
@@ -199,7 +208,7 @@ async function bombard(nConns, messages, { token } = {}) {
   return out;
 }
 
-test('deeply nested and oversized JSON: bad_request or 1009, nothing else; ballots still go through', async () => {
+test('deeply nested and oversized JSON: bad_request or 1009, nothing else; ballots still go through', T, async () => {
   const nestedArrays = '['.repeat(100000);
   const nestedObjects = `${'{"a":'.repeat(40000)}1${'}'.repeat(40000)}`;
   const nestedArgs = `{"id":5,"op":"decision.get","args":{"decision":${'['.repeat(50000)}${']'.repeat(50000)}}}`;
@@ -223,7 +232,7 @@ test('deeply nested and oversized JSON: bad_request or 1009, nothing else; ballo
   for (const r of tooBig) assert.equal(r.close, 1009, 'a message over 256 KiB closes with 1009');
 });
 
-test('invalid UTF-8 and broken frames from 60 connections: 1007 and 1002; ballots still go through', async () => {
+test('invalid UTF-8 and broken frames from 60 connections: 1007 and 1002; ballots still go through', T, async () => {
   const bad = [
     [wsFrame(1, Buffer.from([0x7b, 0x22, 0xc0, 0xaf, 0x22, 0x7d]))],
     [wsFrame(1, Buffer.from('{"id":"'), { fin: false }), wsFrame(0, Buffer.from([0xed, 0xa0, 0x80, 0x22, 0x7d]))],
@@ -247,7 +256,7 @@ test('invalid UTF-8 and broken frames from 60 connections: 1007 and 1002; ballot
   codes.forEach((code, i) => assert.equal(code, i % bad.length < 3 ? 1007 : 1002, `connection ${i}`));
 });
 
-test('sign-in brute force: limits hold under concurrency, at most two hashes at once, ballots go through', async () => {
+test('sign-in brute force: limits hold under concurrency, at most two hashes at once, ballots go through', T, async () => {
   const pid = d.proc.pid;
   const threadsBefore = procStatus('Threads');
   let resetPeak = true;
@@ -255,53 +264,56 @@ test('sign-in brute force: limits hold under concurrency, at most two hashes at 
   const rssBefore = procStatus('VmRSS');
   let peak = rssBefore;
   let maxThreads = threadsBefore;
-  const sampler = setInterval(() => {
+  const sampler = setInterval(() => { // cleared in finally: a live interval would hold the test process
     try { peak = Math.max(peak, procStatus('VmRSS')); maxThreads = Math.max(maxThreads, procStatus('Threads')); } catch { /* gone */ }
-  }, 5);
-  const failuresBefore = await metric('roundtable_login_failures_total');
+  }, 20);
+  try {
+    const failuresBefore = await metric('roundtable_login_failures_total');
 
-  const attempt = async (email, password) => {
-    const w = await rawWs(d.port);
-    w.send(wsFrame(1, JSON.stringify({ id: 1, op: 'auth.login', args: { email, password } })));
-    const f = await w.waitFrame((x) => x.opcode === 1, 60000);
-    w.end();
-    return JSON.parse(f.text);
-  };
-  // One account, 40 guesses at once; then 40 unknown accounts at once (spraying).
-  const attack = (async () => {
-    const one = await Promise.all(Array.from({ length: 40 }, (_, i) => attempt('ana@demo.test', `guess-${i}`)));
-    const spray = await Promise.all(Array.from({ length: 40 }, (_, i) => attempt(`nobody${i}@demo.test`, 'roundtable-demo')));
-    return { one, spray };
-  })();
-  await voteWhile('brute force', attack);
-  clearInterval(sampler);
-  const { one, spray } = await attack;
-  const count = (rs, code) => rs.filter((r) => r.error?.code === code).length;
-  for (const r of [...one, ...spray]) {
-    assert.equal(r.ok, false, 'no guess signs in');
-    assert.ok(['unauthenticated', 'rate_limited'].includes(r.error.code), JSON.stringify(r.error));
+    const attempt = async (email, password) => {
+      const w = await rawWs(d.port);
+      w.send(wsFrame(1, JSON.stringify({ id: 1, op: 'auth.login', args: { email, password } })));
+      const f = await w.waitFrame((x) => x.opcode === 1, 60000);
+      w.end();
+      return JSON.parse(f.text);
+    };
+    // One account, 40 guesses at once; then 40 unknown accounts at once (spraying).
+    const attack = (async () => {
+      const one = await Promise.all(Array.from({ length: 40 }, (_, i) => attempt('ana@demo.test', `guess-${i}`)));
+      const spray = await Promise.all(Array.from({ length: 40 }, (_, i) => attempt(`nobody${i}@demo.test`, 'roundtable-demo')));
+      return { one, spray };
+    })();
+    await voteWhile('brute force', attack);
+    const { one, spray } = await attack;
+    const count = (rs, code) => rs.filter((r) => r.error?.code === code).length;
+    for (const r of [...one, ...spray]) {
+      assert.equal(r.ok, false, 'no guess signs in');
+      assert.ok(['unauthenticated', 'rate_limited'].includes(r.error.code), JSON.stringify(r.error));
+    }
+    // Each unauthenticated answer is one password hash the attacker got checked.
+    assert.ok(count(one, 'unauthenticated') <= 5, `at most 5 guesses checked for one account, got ${count(one, 'unauthenticated')}`);
+    const checked = count(one, 'unauthenticated') + count(spray, 'unauthenticated');
+    assert.ok(checked <= 20, `at most 20 guesses checked from one address, got ${checked}`);
+    assert.equal(await metric('roundtable_login_failures_total') - failuresBefore, checked, 'failed sign-ins counted');
+
+    if (resetPeak) peak = Math.max(peak, procStatus('VmHWM'));
+    const grewMiB = (peak - rssBefore) / 1024;
+    assert.ok(grewMiB < 2.5 * HASH_MIB, `peak memory grew by ${grewMiB.toFixed(0)} MiB: more than two ${HASH_MIB} MiB hashes ran at once`);
+    assert.ok(maxThreads <= threadsBefore, `no thread was started for hashing (${maxThreads} > ${threadsBefore})`);
+    console.log(`# brute force: ${checked} guesses checked of 80, peak memory +${grewMiB.toFixed(0)} MiB, threads ${maxThreads}`);
+
+    // The right password is refused too now, and the browser endpoint agrees.
+    const right = await attempt('ana@demo.test', DEMO_PASSWORD);
+    assert.equal(right.error?.code, 'rate_limited');
+    const res = await fetch(`${d.base}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dee@demo.test', password: 'wrong-one' }) });
+    assert.equal(res.status, 429, 'POST /api/session from the same address is rate limited');
+    await res.arrayBuffer();
+  } finally {
+    clearInterval(sampler);
   }
-  // Each unauthenticated answer is one password hash the attacker got checked.
-  assert.ok(count(one, 'unauthenticated') <= 5, `at most 5 guesses checked for one account, got ${count(one, 'unauthenticated')}`);
-  const checked = count(one, 'unauthenticated') + count(spray, 'unauthenticated');
-  assert.ok(checked <= 20, `at most 20 guesses checked from one address, got ${checked}`);
-  assert.equal(await metric('roundtable_login_failures_total') - failuresBefore, checked, 'failed sign-ins counted');
-
-  if (resetPeak) peak = Math.max(peak, procStatus('VmHWM'));
-  const grewMiB = (peak - rssBefore) / 1024;
-  assert.ok(grewMiB < 2.5 * HASH_MIB, `peak memory grew by ${grewMiB.toFixed(0)} MiB: more than two ${HASH_MIB} MiB hashes ran at once`);
-  assert.ok(maxThreads <= threadsBefore, `no thread was started for hashing (${maxThreads} > ${threadsBefore})`);
-  console.log(`# brute force: ${checked} guesses checked of 80, peak memory +${grewMiB.toFixed(0)} MiB, threads ${maxThreads}`);
-
-  // The right password is refused too now, and the browser endpoint agrees.
-  const right = await attempt('ana@demo.test', DEMO_PASSWORD);
-  assert.equal(right.error?.code, 'rate_limited');
-  const res = await fetch(`${d.base}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dee@demo.test', password: 'wrong-one' }) });
-  assert.equal(res.status, 429, 'POST /api/session from the same address is rate limited');
-  await res.arrayBuffer();
 });
 
-test('everything at once: ballots still complete within a second', async () => {
+test('everything at once: ballots still complete within a second', T, async () => {
   const partial = handshakeRequest(d.port).slice(0, 30);
   const stalled = await Promise.all(Array.from({ length: 200 }, () => stalledConnection(partial)));
   const attack = Promise.all([
