@@ -540,11 +540,18 @@ test('every cell of the authorization matrix gets its answer; refusals change no
   const times = { setup: setupSeconds.toFixed(1) };
   let mark = Date.now();
   const lap = (name) => { times[name] = ((Date.now() - mark) / 1000).toFixed(1); mark = Date.now(); };
+  // Ballots cast in the set-up within a second of each other leave their
+  // tally.updated to the daemon's next tick (docs/protocol.md): let it pass.
+  await sleep(1500);
   let before = await digester.digest();
   for (const entry of POLICY) {
     const cells = phase2.filter(([e]) => e === entry);
     if (!cells.length) continue;
-    const replies = await Promise.all(cells.map(([, cell]) => runCell(cell, false)));
+    // Sign-ins one at a time: all come from one address, and sign-ins still
+    // being checked count against its limit (daemon/ratelimit.h).
+    const replies = entry.op.startsWith('auth.')
+      ? await cells.reduce(async (acc, [, cell]) => [...(await acc), await runCell(cell, false)], [])
+      : await Promise.all(cells.map(([, cell]) => runCell(cell, false)));
     cells.forEach(([, cell], i) => check(entry, cell, replies[i]));
     const after = await digester.digest();
     const changed = changedKeys(before, after);
@@ -558,7 +565,9 @@ test('every cell of the authorization matrix gets its answer; refusals change no
   // together), on fresh objects where success consumes the object.
   for (const entry of POLICY) {
     const cells = phase3.filter(([e]) => e === entry);
-    const replies = await Promise.all(cells.map(([, cell]) => runCell(cell, true)));
+    const replies = entry.op.startsWith('auth.') // one at a time, as above
+      ? await cells.reduce(async (acc, [, cell]) => [...(await acc), await runCell(cell, true)], [])
+      : await Promise.all(cells.map(([, cell]) => runCell(cell, true)));
     cells.forEach(([, cell], i) => check(entry, cell, replies[i]));
   }
   lap('successful writes');
