@@ -60,9 +60,10 @@ const char *mou_template_body(void);
  * for about 70 ms: acceptable for this rarely used endpoint. A verified
  * Authorization header is remembered (by its SHA-256, in memory) for 60
  * seconds, so a clone's many requests cost one check; membership is checked
- * on every request.
+ * on every request. Failed sign-ins count against the email and against
+ * peer, the client's address, as on the WebSocket (ratelimit.h).
  */
 int mou_http_git(struct db *db, const char *data_dir, const char *path, const char *authorization_header,
-                 int *status, char **content_type, char **body, size_t *len);
+                 const char *peer, int *status, char **content_type, char **body, size_t *len);
 
 #endif

@@ -202,13 +202,13 @@ static void cache_put(const unsigned char hash[32], int64_t member)
 
 /* Checks "Basic base64(email:password)". RT_OK with *member set, RT_EUNAUTH,
  * RT_ERATELIMIT. */
-static int basic_auth(struct db *db, const char *header, int64_t *member)
+static int basic_auth(struct db *db, const char *header, const char *peer, int64_t *member)
 {
 	unsigned char hh[32];
 	unsigned char raw[1200];
 	size_t n = 0;
 	const char *b64, *end;
-	char *colon, key[300], email[260];
+	char *colon, email[260];
 	struct member_auth ma;
 	int found, ok;
 
@@ -234,8 +234,7 @@ static int basic_auth(struct db *db, const char *header, int64_t *member)
 		return RT_EUNAUTH;
 	}
 	memcpy(email, raw, strlen((char *)raw) + 1);
-	snprintf(key, sizeof key, "git:%s", email);
-	if (ratelimit_blocked(email, key)) {
+	if (ratelimit_blocked(email, peer)) {
 		sodium_memzero(raw, sizeof raw);
 		return RT_ERATELIMIT;
 	}
@@ -244,7 +243,7 @@ static int basic_auth(struct db *db, const char *header, int64_t *member)
 	ok = crypto_pwhash_str_verify(found ? ma.pw_hash : dummy_hash(), colon + 1, strlen(colon + 1)) == 0 && found;
 	sodium_memzero(raw, sizeof raw);
 	if (!ok) {
-		ratelimit_fail(email, key);
+		ratelimit_fail(email, peer);
 		return RT_EUNAUTH;
 	}
 	ratelimit_success(email);
@@ -254,7 +253,7 @@ static int basic_auth(struct db *db, const char *header, int64_t *member)
 }
 
 int mou_http_git(struct db *db, const char *data_dir, const char *path, const char *authorization_header,
-                 int *status, char **content_type, char **body, size_t *len)
+                 const char *peer, int *status, char **content_type, char **body, size_t *len)
 {
 	char slug[64], rest[256], repo[4096], file[4400];
 	const char *p, *dot, *ctype;
@@ -285,7 +284,7 @@ int mou_http_git(struct db *db, const char *data_dir, const char *path, const ch
 		return respond(status, content_type, body, len, 404, "text/plain", "not found\n");
 
 	/* Credentials first: without them nothing, not even existence, is told. */
-	err = basic_auth(db, authorization_header, &member);
+	err = basic_auth(db, authorization_header, peer, &member);
 	if (err == RT_ERATELIMIT)
 		return respond(status, content_type, body, len, 429, "text/plain",
 		               "too many failed sign-ins for this account; try again later\n");

@@ -272,14 +272,15 @@ static int serve_export(struct lws *wsi, const char *uri)
 /* GET /git/<slug>.git/...: the MOU repositories, read-only. */
 static int serve_git(struct lws *wsi, const char *uri)
 {
-	char auth[512] = "", *ctype = NULL, *body = NULL;
+	char auth[512] = "", peer[64] = "", *ctype = NULL, *body = NULL;
 	int status = 404, rc;
 	size_t len = 0;
 	if (!mou_http_git)
 		return http_text(wsi, 404, "not found\n");
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) < (int)sizeof auth)
 		lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
-	if (mou_http_git(server.db, server.cfg.data_dir, uri + 4, auth, &status, &ctype, &body, &len) != RT_OK &&
+	lws_get_peer_simple(wsi, peer, sizeof peer);
+	if (mou_http_git(server.db, server.cfg.data_dir, uri + 4, auth, peer, &status, &ctype, &body, &len) != RT_OK &&
 	    status == 200)
 		status = 500;
 	if (status == 401)

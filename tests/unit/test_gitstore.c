@@ -26,6 +26,7 @@
 #include "db.h"
 #include "dispatch.h"
 #include "gitstore.h"
+#include "ratelimit.h"
 #include "mou.h"
 #include "rt.h"
 #include "server.h"
@@ -510,14 +511,47 @@ static char *basic(const char *user, const char *pass)
 	return out;
 }
 
-static int get(struct world *w, const char *path, const char *auth, char **body, size_t *len)
+static int get_from(struct world *w, const char *peer, const char *path, const char *auth, char **body, size_t *len)
 {
 	int status = 0;
 	char *ctype = NULL;
-	assert_int_equal(mou_http_git(w->db, w->dir, path, auth, &status, &ctype, body, len), RT_OK);
+	assert_int_equal(mou_http_git(w->db, w->dir, path, auth, peer, &status, &ctype, body, len), RT_OK);
 	assert_non_null(ctype);
 	free(ctype);
 	return status;
+}
+
+static int get(struct world *w, const char *path, const char *auth, char **body, size_t *len)
+{
+	return get_from(w, "192.0.2.1", path, auth, body, len);
+}
+
+/* Wrong passwords for ever new emails from one address: the address is
+ * refused after the limit, as on the WebSocket (they were counted per email). */
+static void test_http_limit_by_address(void **state)
+{
+	struct world *w = *state;
+	char c1[GITSTORE_HEX], email[64], *body = NULL, *hub = basic("hub@x.test", "password-123"), *fresh;
+	size_t len = 0;
+
+	/* another spelling of hub's header: not one test_http's check left in the cache */
+	assert_true(asprintf(&fresh, "Basic  %s", hub + 6) > 0);
+	free(hub);
+	hub = fresh;
+	create_mou(w, c1);
+	for (int i = 0; i < RL_MAX_PER_ADDRESS; i++) {
+		char *guess;
+		snprintf(email, sizeof email, "guess%d@x.test", i);
+		guess = basic(email, "nope-nope");
+		assert_int_equal(get_from(w, "198.51.100.7", "/git/valley.git/HEAD", guess, &body, &len), 401);
+		free(body);
+		free(guess);
+	}
+	assert_int_equal(get_from(w, "198.51.100.7", "/git/valley.git/HEAD", hub, &body, &len), 429);
+	free(body);
+	assert_int_equal(get_from(w, "198.51.100.8", "/git/valley.git/HEAD", hub, &body, &len), 200);
+	free(body);
+	free(hub);
 }
 
 static void test_http(void **state)
@@ -576,6 +610,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ops, world_setup, world_teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile, world_setup, world_teardown),
 		cmocka_unit_test_setup_teardown(test_http, world_setup, world_teardown),
+		cmocka_unit_test_setup_teardown(test_http_limit_by_address, world_setup, world_teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
