@@ -118,8 +118,8 @@ fuzz-smoke: fuzz-build
 .PHONY: fuzz-build fuzz fuzz-smoke
 
 # The long forms of the reliability tests (docs/security.md): the crash test
-# with 240 kills and the hostile-load test at length (RT_TORTURE=1), then
-# `make fuzz`. `make test` runs their short forms.
+# with 240 kills (RT_TORTURE=1; `make test` kills 12 times), the hostile-load
+# test once more, then `make fuzz` (5 minutes a target; CI replays the seeds).
 TORTURE_TESTS := $(wildcard tests/protocol/crash.test.mjs tests/protocol/hostile.test.mjs)
 torture: test-deps
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined all
