@@ -5,6 +5,7 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, rm, mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -34,8 +35,11 @@ export function freePort() {
   });
 }
 
-export function makeDataDir() {
-  return mkdtemp(path.join(tmpdir(), 'rt-browser-'));
+// A fresh data directory; { memory: true } puts it on /dev/shm when there is
+// one (for tests that write a lot and do not test durability: fsync is free).
+export function makeDataDir({ memory = false } = {}) {
+  const base = memory && existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  return mkdtemp(path.join(base, 'rt-browser-'));
 }
 
 export async function removeDir(dir) {
@@ -57,6 +61,22 @@ export function runRoundtable(args, { input } = {}) {
   });
 }
 
+// `roundtable user add` (password on stdin); throws if it fails.
+export async function addUser(dataDir, { email, name, password, admin = false }) {
+  const args = ['user', 'add', '--data', dataDir, '--email', email, '--name', name];
+  if (admin) args.push('--admin');
+  const r = await runRoundtable(args, { input: password + '\n' });
+  if (r.code !== 0) throw new Error(`roundtable user add ${email} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+// Signs a browser context in through POST /api/session: its pages then carry
+// the session cookie, without going through the sign-in form.
+export async function signInContext(context, baseUrl, email, password) {
+  const res = await context.request.post(baseUrl + '/api/session', { data: { email, password } });
+  if (res.status() !== 200) throw new Error(`POST /api/session as ${email}: ${res.status()} ${await res.text()}`);
+}
+
 export async function runDemo(dataDir) {
   const r = await runRoundtable(['demo', '--data', dataDir]);
   if (r.code !== 0) throw new Error(`roundtable demo failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
@@ -65,6 +85,14 @@ export async function runDemo(dataDir) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Daemons started here die with the test process, even when a test crashes.
+const live = new Set();
+process.on('exit', () => {
+  for (const child of live) {
+    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
 // Start `roundtable serve` and wait for /healthz. Returns a handle with
 // url, port, dataDir, log() and stop() (SIGTERM, resolves with the exit code).
 // extraArgs go to serve (e.g. ['--origin', proxy.url]).
@@ -72,12 +100,14 @@ export async function startDaemon({ dataDir, port, extraArgs = [] } = {}) {
   port = port || await freePort();
   const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--web', WEB_DIR, ...extraArgs];
   const child = spawn(RT_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
   let exited = null;
   const exit = new Promise((resolve) => {
     child.on('exit', (code, signal) => {
+      live.delete(child);
       exited = { code, signal };
       resolve(exited);
     });
@@ -186,12 +216,16 @@ export async function startCutProxy(targetPort) {
   };
 }
 
-export async function launchBrowser() {
+// extraArgs: more Chromium switches, e.g. for a test that fulfils documents
+// itself (page.route), '--disable-features=LocalNetworkAccessChecks': a
+// fulfilled page has no address space, and Chromium would then refuse its
+// WebSocket to 127.0.0.1 as a public page reaching into the local network.
+export async function launchBrowser({ extraArgs = [] } = {}) {
   const { chromium } = require('playwright-core');
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 
@@ -277,6 +311,28 @@ export class RtClient {
       });
       this.ws.send(JSON.stringify(msg));
     });
+  }
+
+  // Sends many requests with at most `window` of them awaiting a reply at
+  // once (the daemon answers them in order). calls: [[op, args, key?]].
+  // Resolves, in the order of calls, {ok: true, data} or {ok: false, error}.
+  async requestMany(calls, { window = 128 } = {}) {
+    const out = new Array(calls.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < calls.length) {
+        const i = next++;
+        const [op, args, key] = calls[i];
+        try {
+          out[i] = { ok: true, data: await this.request(op, args, key) };
+        } catch (e) {
+          if (!e.error) throw e;
+          out[i] = { ok: false, error: e.error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(window, calls.length) }, lane));
+    return out;
   }
 
   close() {
