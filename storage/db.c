@@ -162,6 +162,10 @@ sqlite3_stmt *db_prep(struct db *db, const char *sql)
 
 int db_begin(struct db *db, int write)
 {
+	/* A ROLLBACK that failed (out of memory) left a transaction open: end
+	 * it now, or every later request would fail. */
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	if (db_exec(db, write ? "BEGIN IMMEDIATE" : "BEGIN") != RT_OK)
 		return RT_EINTERNAL;
 	db->in_txn = 1;
