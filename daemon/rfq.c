@@ -90,6 +90,15 @@ static int parse_closes_at(struct req *r, const char *s, char canon[21])
 	return RT_OK;
 }
 
+/* Fails the request for a lookup that found nothing (not_found, with field
+ * and message) or could not read (internal): a failed read is never told as
+ * "no such ...". */
+static int lookup_fail(struct req *r, int err, const char *field, const char *message)
+{
+	return err == RT_ENOTFOUND ? req_fail(r, RT_ENOTFOUND, field, "%s", message)
+	                           : req_fail(r, RT_EINTERNAL, NULL, "could not read the %s", field);
+}
+
 /* Loads the RFQ named by args.rfq and checks the caller is a member of its
  * coalition (not_found otherwise, as for an RFQ that does not exist) with one
  * of roles (0: any; forbidden otherwise). */
@@ -793,6 +802,7 @@ int rfq_response_list(struct req *r)
 	json_t *list = NULL, *x, *a;
 	size_t i, j;
 	int64_t question = arg_int(r, "question");
+	int err;
 
 	if (load_rfq(r, &row, 0))
 		return r->err;
@@ -801,8 +811,8 @@ int rfq_response_list(struct req *r)
 		return req_fail(r, RT_EFORBIDDEN, NULL, "only conveners, the design team and assigned evaluators read responses");
 	if (!is_after_close(&row))
 		return req_fail(r, RT_EFORBIDDEN, "rfq", "responses are sealed until the RFQ closes");
-	if (question && store_rfq_question_of(r->srv->db, row.id, question) != RT_OK)
-		return req_fail(r, RT_ENOTFOUND, "question", "no such question in this RFQ");
+	if (question && (err = store_rfq_question_of(r->srv->db, row.id, question)) != RT_OK)
+		return lookup_fail(r, err, "question", "no such question in this RFQ");
 	if (store_rfq_responses_json(r->srv->db, row.id, question, &list))
 		return req_fail(r, RT_EINTERNAL, NULL, "could not read the responses");
 	json_array_foreach(list, i, x)
@@ -857,8 +867,8 @@ int rfq_clarification_answer(struct req *r)
 
 	if (load_rfq(r, &row, ORGANIZERS))
 		return r->err;
-	if (store_rfq_clarification_get(r->srv->db, cid, &rfq_id, &answered) != RT_OK || rfq_id != row.id)
-		return req_fail(r, RT_ENOTFOUND, "clarification", "no such clarification in this RFQ");
+	if ((err = store_rfq_clarification_get(r->srv->db, cid, &rfq_id, &answered)) != RT_OK || rfq_id != row.id)
+		return lookup_fail(r, err ? err : RT_ENOTFOUND, "clarification", "no such clarification in this RFQ");
 	if (strcmp(row.status, "decided") == 0)
 		return req_fail(r, RT_ECLOSED, "rfq", "the RFQ is decided");
 	if (answered)
@@ -905,8 +915,8 @@ int rfq_evaluator_assign(struct req *r)
 		return r->err;
 	if (strcmp(row.status, "decided") == 0)
 		return req_fail(r, RT_ECLOSED, "rfq", "the RFQ is decided");
-	if (store_membership_roles(r->srv->db, row.coalition_id, member, &roles) != RT_OK)
-		return req_fail(r, RT_ENOTFOUND, "member", "no such member in this coalition");
+	if ((err = store_membership_roles(r->srv->db, row.coalition_id, member, &roles)) != RT_OK)
+		return lookup_fail(r, err, "member", "no such member in this coalition");
 	if (group && group_index(group) < 0)
 		return req_fail(r, RT_EBADREQ, "group", "group must be design_team, funder or provider");
 	if (!group) /* the member's main role */
@@ -938,8 +948,8 @@ int rfq_coi_declare(struct req *r)
 
 	if (load_rfq(r, &row, 0))
 		return r->err;
-	if (store_rfq_respondent_get(r->srv->db, arg_int(r, "respondent"), &resp) != RT_OK || resp.rfq_id != row.id)
-		return req_fail(r, RT_ENOTFOUND, "respondent", "no such respondent in this RFQ");
+	if ((err = store_rfq_respondent_get(r->srv->db, arg_int(r, "respondent"), &resp)) != RT_OK || resp.rfq_id != row.id)
+		return lookup_fail(r, err ? err : RT_ENOTFOUND, "respondent", "no such respondent in this RFQ");
 	if (strcmp(row.status, "decided") == 0)
 		return req_fail(r, RT_ECLOSED, "rfq", "the RFQ is decided");
 	if (!*reason)
@@ -976,12 +986,12 @@ int rfq_score_submit(struct req *r)
 		return req_fail(r, RT_ECLOSED, "rfq", "the RFQ is decided: scores are final");
 	if (!is_after_close(&row))
 		return req_fail(r, RT_EFORBIDDEN, "rfq", "responses are sealed until the RFQ closes; scoring opens then");
-	if (store_rfq_respondent_get(r->srv->db, arg_int(r, "respondent"), &resp) != RT_OK || resp.rfq_id != row.id)
-		return req_fail(r, RT_ENOTFOUND, "respondent", "no such respondent in this RFQ");
+	if ((err = store_rfq_respondent_get(r->srv->db, arg_int(r, "respondent"), &resp)) != RT_OK || resp.rfq_id != row.id)
+		return lookup_fail(r, err ? err : RT_ENOTFOUND, "respondent", "no such respondent in this RFQ");
 	if (store_rfq_coi_has(r->srv->db, row.id, r->member_id, resp.id))
 		return req_fail(r, RT_EFORBIDDEN, "respondent", "you declared a conflict of interest with this respondent and are recused");
-	if (store_rfq_criterion_of(r->srv->db, row.id, criterion, &max) != RT_OK)
-		return req_fail(r, RT_ENOTFOUND, "criterion", "no such criterion in this RFQ");
+	if ((err = store_rfq_criterion_of(r->srv->db, row.id, criterion, &max)) != RT_OK)
+		return lookup_fail(r, err, "criterion", "no such criterion in this RFQ");
 	if (score < RFQ_SCORE_MIN || score > max)
 		return req_fail(r, RT_EBADREQ, "score", "score must be a whole number from %d to %d", RFQ_SCORE_MIN, max);
 	if (comment && strlen(comment) > TEXT_MAX)

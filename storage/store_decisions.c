@@ -245,12 +245,14 @@ int store_decision_secret_put(struct db *db, const unsigned char key[32])
 
 int store_voter_has(struct db *db, int64_t decision_id, const unsigned char tag[32], int *has)
 {
+	int rc;
 	PREP(st, "SELECT 1 FROM decision_voters WHERE decision_id = ? AND tag = ?");
 	sqlite3_bind_int64(st, 1, decision_id);
 	sqlite3_bind_blob(st, 2, tag, 32, SQLITE_STATIC);
-	*has = sqlite3_step(st) == SQLITE_ROW;
+	rc = sqlite3_step(st);
+	*has = rc == SQLITE_ROW;
 	sqlite3_reset(st);
-	return RT_OK;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? RT_OK : RT_EINTERNAL;
 }
 
 int store_voter_add(struct db *db, int64_t decision_id, const unsigned char tag[32])
@@ -400,12 +402,14 @@ int store_replaced_add(struct db *db, int64_t decision_id, const unsigned char b
 
 int store_replaced_has(struct db *db, int64_t decision_id, const unsigned char ballot_id[32], int *has)
 {
+	int rc;
 	PREP(st, "SELECT 1 FROM decision_replaced WHERE decision_id = ? AND ballot_id = ?");
 	sqlite3_bind_int64(st, 1, decision_id);
 	sqlite3_bind_blob(st, 2, ballot_id, 32, SQLITE_STATIC);
-	*has = sqlite3_step(st) == SQLITE_ROW;
+	rc = sqlite3_step(st);
+	*has = rc == SQLITE_ROW;
 	sqlite3_reset(st);
-	return RT_OK;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? RT_OK : RT_EINTERNAL;
 }
 
 int store_decision_idem_get(struct db *db, int64_t decision_id, const unsigned char tag[32],

@@ -234,14 +234,18 @@ int store_idem_get(struct db *db, int64_t member_id, const char *key, char **rep
 	*reply = NULL;
 	if (!st)
 		return RT_EINTERNAL;
+	int rc;
 	sqlite3_bind_int64(st, 1, member_id);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	/* A failed read is an error: read as "no such key", the write would run twice. */
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*reply = strdup(db_col_text(st, 0));
 		snprintf(op, op_size, "%s", db_col_text(st, 1));
 	}
 	sqlite3_reset(st);
-	return RT_OK;
+	if (rc == SQLITE_ROW && !*reply)
+		return RT_EINTERNAL;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? RT_OK : RT_EINTERNAL;
 }
 
 int store_idem_put(struct db *db, int64_t member_id, const char *key, const char *op,

@@ -249,14 +249,16 @@ int store_session_create(struct db *db, const unsigned char hash[32], int64_t me
 int store_session_member(struct db *db, const unsigned char hash[32], int64_t *member_id)
 {
 	char now[21];
-	int err = RT_EUNAUTH;
+	int err = RT_EUNAUTH, rc;
 	PREP(st, "SELECT member_id FROM sessions WHERE token_hash = ? AND expires_at > ?");
 	rt_now(now);
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*member_id = sqlite3_column_int64(st, 0);
 		err = RT_OK;
+	} else if (rc != SQLITE_DONE) {
+		err = RT_EINTERNAL; /* not "signed out": the session may well be valid */
 	}
 	sqlite3_reset(st);
 	return err;

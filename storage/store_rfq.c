@@ -593,16 +593,17 @@ int store_rfq_coi_declare(struct db *db, int64_t rfq_id, int64_t member_id, int6
 
 int store_rfq_coi_has(struct db *db, int64_t rfq_id, int64_t member_id, int64_t respondent_id)
 {
-	int has = 0;
+	int rc;
 	sqlite3_stmt *st = db_prep(db, "SELECT 1 FROM rfq_coi WHERE rfq_id = ? AND member_id = ? AND respondent_id = ?");
 	if (!st)
-		return 0;
+		return -1;
 	sqlite3_bind_int64(st, 1, rfq_id);
 	sqlite3_bind_int64(st, 2, member_id);
 	sqlite3_bind_int64(st, 3, respondent_id);
-	has = sqlite3_step(st) == SQLITE_ROW;
+	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return has;
+	/* a failed read counts as a declared conflict: recused, never the reverse */
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 int store_rfq_coi_json(struct db *db, int64_t rfq_id, int64_t member_id, json_t **out)

@@ -109,7 +109,9 @@ int store_rfq_evaluators_json(struct db *db, int64_t rfq_id, json_t **out);
  * removes the member's scores of that respondent. */
 int store_rfq_coi_declare(struct db *db, int64_t rfq_id, int64_t member_id, int64_t respondent_id,
                           const char *reason, const char *at);
-/* 1 if the member is recused from the respondent, else 0. */
+/* 1 if the member is recused from the respondent, 0 if not, -1 if the read
+ * failed: callers take any non-zero as recused, so a failure never shows a
+ * recused evaluator what they may not see nor takes their score. */
 int store_rfq_coi_has(struct db *db, int64_t rfq_id, int64_t member_id, int64_t respondent_id);
 /* [{member, name, respondent, reason, declared_at}]; member_id 0: everyone's. */
 int store_rfq_coi_json(struct db *db, int64_t rfq_id, int64_t member_id, json_t **out);
