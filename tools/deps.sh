@@ -5,7 +5,7 @@
 set -eu
 what=${1:-build}
 pkgs="build-essential pkg-config libwebsockets-dev libsqlite3-dev libjansson-dev libsodium-dev libmarkdown2-dev libgit2-dev"
-[ "$what" = test ] && pkgs="$pkgs libcmocka-dev chromium sqlite3 openssl prometheus strace nodejs npm clang libclang-rt-14-dev"
+[ "$what" = test ] && pkgs="$pkgs libcmocka-dev chromium sqlite3 openssl prometheus strace git nodejs npm clang libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
   case "$p" in
