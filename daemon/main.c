@@ -20,6 +20,10 @@
 #include <sys/stat.h>
 
 #define DEFAULT_MAX_MESSAGE (256 * 1024)
+#define DEFAULT_AUTH_DEADLINE 30
+#define DEFAULT_BODY_DEADLINE 10
+#define DEFAULT_MAX_CONNS_PER_ADDR 256
+#define DEFAULT_MAX_CONNS 10000
 
 static const char usage[] =
 	"Roundtable: governance for Shared Service Alliances.\n"
@@ -27,6 +31,8 @@ static const char usage[] =
 	"usage:\n"
 	"  roundtable serve [--config FILE] [--data DIR] [--listen HOST:PORT] [--origin URL]...\n"
 	"                   [--max-message BYTES] [--web DIR] [--tls-cert FILE --tls-key FILE]\n"
+	"                   [--trust-proxy ADDR]... [--auth-deadline S] [--body-deadline S]\n"
+	"                   [--max-conns-per-addr N] [--max-conns N]\n"
 	"  roundtable user add [--data DIR] --email E --name N [--admin]   (password on stdin)\n"
 	"  roundtable demo [--data DIR]     create the demo coalition and print its logins\n"
 	"  roundtable backup --data DIR --to PATH     consistent copy, also while serving\n"
@@ -40,8 +46,16 @@ static const char usage[] =
 	"  --web DIR          the web client's files (default: the source tree's web/)\n"
 	"  --tls-cert FILE    serve HTTPS and WSS with this certificate (PEM) ...\n"
 	"  --tls-key FILE     ... and this private key (PEM)\n"
+	"  --trust-proxy ADDR a reverse proxy (address or ADDR/BITS, repeatable): the client\n"
+	"                     address of its requests is taken from X-Forwarded-For\n"
+	"  --auth-deadline S  close WebSockets not signed in after S seconds (default 30)\n"
+	"  --body-deadline S  cut HTTP request bodies not complete after S seconds (default 10)\n"
+	"  --max-conns-per-addr N  connections not signed in per client address (default 256)\n"
+	"  --max-conns N      connections in all (default 10000; 1/8 kept for signed-in members)\n"
 	"  --config FILE      read these settings from FILE, one 'name = value' a line\n"
-	"                     (data, listen, origin, max-message, web, tls-cert, tls-key);\n"
+	"                     (data, listen, origin, max-message, web, tls-cert, tls-key,\n"
+	"                     trust-proxy, auth-deadline, body-deadline, max-conns-per-addr,\n"
+	"                     max-conns);\n"
 	"                     options on the command line win\n";
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -102,6 +116,23 @@ static int serve_set(struct server_config *cfg, const char *name, const char *v)
 		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
 			return bad_usage("an origin is scheme://host[:port], not '%s'", v);
 		cfg->origins[cfg->n_origins++] = v;
+	} else if (strcmp(name, "trust-proxy") == 0) {
+		struct netmask m;
+		if (cfg->n_trusted >= MAX_TRUSTED_PROXIES)
+			return bad_usage("at most 16 trusted proxies, not '%s'", v);
+		if (server_parse_netmask(v, &m) != 0)
+			return bad_usage("trust-proxy wants an IP address or ADDR/BITS, not '%s'", v);
+		cfg->trusted_proxies[cfg->n_trusted++] = v;
+	} else if (strcmp(name, "auth-deadline") == 0 || strcmp(name, "body-deadline") == 0) {
+		long n = strtol(v, &end, 10);
+		if (!*v || *end || n < 1 || n > 3600)
+			return bad_usage("a deadline wants 1 to 3600 seconds, not '%s'", v);
+		*(name[0] == 'a' ? &cfg->auth_deadline : &cfg->body_deadline) = (int)n;
+	} else if (strcmp(name, "max-conns-per-addr") == 0 || strcmp(name, "max-conns") == 0) {
+		long n = strtol(v, &end, 10);
+		if (!*v || *end || n < 1 || n > 1000000)
+			return bad_usage("a connection cap wants 1 to 1000000, not '%s'", v);
+		*(strcmp(name, "max-conns") == 0 ? &cfg->max_conns : &cfg->max_conns_per_addr) = (int)n;
 	} else if (strcmp(name, "max-message") == 0) {
 		long n = strtol(v, &end, 10);
 		if (*end || n < 1024 || n > 64L * 1024 * 1024)
@@ -181,8 +212,11 @@ static void raise_fd_limit(void)
 static int cmd_serve(int argc, char **argv)
 {
 	struct server_config cfg = { .data_dir = "var", .host = "127.0.0.1", .port = 8080,
-	                             .web_dir = RT_WEB_DIR, .max_message = DEFAULT_MAX_MESSAGE };
-	int rc, flag_origins = 0;
+	                             .web_dir = RT_WEB_DIR, .max_message = DEFAULT_MAX_MESSAGE,
+	                             .auth_deadline = DEFAULT_AUTH_DEADLINE, .body_deadline = DEFAULT_BODY_DEADLINE,
+	                             .max_conns_per_addr = DEFAULT_MAX_CONNS_PER_ADDR,
+	                             .max_conns = DEFAULT_MAX_CONNS };
+	int rc, flag_origins = 0, flag_proxies = 0;
 
 	/* The config file first, so that the flags win. */
 	for (int i = 2; i < argc; i++)
@@ -202,6 +236,8 @@ static int cmd_serve(int argc, char **argv)
 			continue;
 		if (strcmp(argv[i - 1], "--origin") == 0 && !flag_origins++)
 			cfg.n_origins = 0; /* origins on the command line replace the file's */
+		if (strcmp(argv[i - 1], "--trust-proxy") == 0 && !flag_proxies++)
+			cfg.n_trusted = 0; /* and so do proxies */
 		if ((rc = serve_set(&cfg, argv[i - 1] + 2, v)) != 0)
 			return rc;
 	}

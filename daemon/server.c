@@ -23,9 +23,11 @@
 #include "session.h"
 #include "workers.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libwebsockets.h>
+#include <sodium.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,10 @@ static const char security_headers[] =
 struct pss {
 	struct session *s;
 	char cookie_token[160]; /* the Cookie header seen at the upgrade */
+	char client[64];        /* the client's address seen at the upgrade */
+	struct lws *wsi;
+	/* WebSocket: the sign-in deadline; HTTP: the request body's deadline */
+	lws_sorted_usec_list_t deadline;
 };
 
 static struct server server; /* one per process */
@@ -124,6 +130,237 @@ int server_origin_allowed(const struct server *srv, const char *origin)
 	return 0;
 }
 
+/* --- client addresses (--trust-proxy) ------------------------------------- */
+
+int server_parse_netmask(const char *text, struct netmask *out)
+{
+	char buf[64];
+	const char *slash = strchr(text, '/');
+	size_t n = slash ? (size_t)(slash - text) : strlen(text);
+	char *end;
+	long bits;
+
+	memset(out, 0, sizeof *out);
+	if (n == 0 || n >= sizeof buf)
+		return -1;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, out->addr) == 1) {
+		out->family = AF_INET;
+		out->bits = 32;
+	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+		out->family = AF_INET6;
+		out->bits = 128;
+	} else {
+		return -1;
+	}
+	if (slash) {
+		bits = strtol(slash + 1, &end, 10);
+		if (!slash[1] || *end || bits < 0 || bits > out->bits)
+			return -1;
+		out->bits = (int)bits;
+	}
+	return 0;
+}
+
+/* Is this address (text, no port) one of the trusted proxies? */
+static int addr_trusted(const char *text)
+{
+	struct netmask a;
+	if (!server.n_trusted || strchr(text, '/') || server_parse_netmask(text, &a) != 0)
+		return 0;
+	for (int i = 0; i < server.n_trusted; i++) {
+		const struct netmask *m = &server.trusted[i];
+		int full = m->bits / 8, rest = m->bits % 8;
+		if (m->family != a.family || memcmp(m->addr, a.addr, (size_t)full) != 0)
+			continue;
+		if (rest && ((m->addr[full] ^ a.addr[full]) & (0xff << (8 - rest))))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The client's address, which every consumer uses (sign-in limits, git over
+ * HTTP, logs, connection caps): the TCP peer, unless the peer is a trusted
+ * proxy. Then X-Forwarded-For is read from the right, each proxy having
+ * appended the address it got the request from: the first entry that is not
+ * itself a trusted proxy is the client. Entries to its left were written by
+ * the client and are never believed. An entry that is not a plain IP
+ * address stops the walk at the last trusted hop; all trusted: the leftmost.
+ */
+static void client_address(struct lws *wsi, char *out, size_t size)
+{
+	char xff[4096];
+	int len;
+
+	out[0] = '\0';
+	lws_get_peer_simple(wsi, out, size);
+	if (!addr_trusted(out))
+		return;
+	len = lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR);
+	if (len <= 0 || len >= (int)sizeof xff || lws_hdr_copy(wsi, xff, sizeof xff, WSI_TOKEN_X_FORWARDED_FOR) < 0)
+		return;
+	for (;;) {
+		char *comma = strrchr(xff, ','), *item = comma ? comma + 1 : xff, *end;
+		struct netmask a;
+		char canon[INET6_ADDRSTRLEN];
+		while (*item == ' ' || *item == '\t')
+			item++;
+		for (end = item + strlen(item); end > item && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		*end = '\0';
+		if (strchr(item, '/') || server_parse_netmask(item, &a) != 0 ||
+		    !inet_ntop(a.family, a.addr, canon, sizeof canon))
+			return; /* not an address: the last trusted hop it is */
+		snprintf(out, size, "%s", canon);
+		if (!addr_trusted(out) || !comma)
+			return;
+		*comma = '\0';
+	}
+}
+
+/* --- connection counts (--max-conns-per-addr, --max-conns) ---------------- */
+
+/* Connections per client address, in a hash table keyed by SipHash with a
+ * key of this process (addresses cannot be chosen to collide). */
+#define ADDR_BUCKETS 1024
+
+struct addr_count {
+	struct addr_count *next;
+	int total, unauth;
+	char addr[64];
+};
+
+static struct addr_count *addr_table[ADDR_BUCKETS];
+static unsigned char addr_key[crypto_shorthash_KEYBYTES];
+
+static struct addr_count **addr_slot(const char *addr)
+{
+	unsigned char h[crypto_shorthash_BYTES];
+	uint64_t v;
+	struct addr_count **pp;
+	crypto_shorthash(h, (const unsigned char *)addr, strlen(addr), addr_key);
+	memcpy(&v, h, sizeof v);
+	for (pp = &addr_table[v % ADDR_BUCKETS]; *pp && strcmp((*pp)->addr, addr) != 0; pp = &(*pp)->next)
+		;
+	return pp;
+}
+
+/*
+ * Why a new connection from addr is refused (NULL: it is served). Signed-in
+ * members (authed: a valid session cookie) only meet the total cap; others
+ * also the cap per address, and the total less a reserve kept for members.
+ */
+static const char *conn_refusal(const char *addr, int authed)
+{
+	int reserve = server.cfg.max_conns > 1 && server.cfg.max_conns < 8 ? 1 : server.cfg.max_conns / 8;
+	const struct addr_count *e;
+	if (server.n_conns >= server.cfg.max_conns)
+		return "the server has too many connections; try again later\n";
+	if (authed)
+		return NULL;
+	if (server.n_conns >= server.cfg.max_conns - reserve)
+		return "the server has too many connections; sign in or try again later\n";
+	if ((e = *addr_slot(addr)) && e->unauth >= server.cfg.max_conns_per_addr)
+		return "too many connections from your address; sign in or close some\n";
+	return NULL;
+}
+
+/* Counts a session's connection under s->peer. */
+static int conn_register(struct session *s, int unauth)
+{
+	struct addr_count **pp = addr_slot(s->peer), *e = *pp;
+	if (!e) {
+		if (!(e = calloc(1, sizeof *e)))
+			return -1;
+		snprintf(e->addr, sizeof e->addr, "%s", s->peer);
+		*pp = e;
+	}
+	s->conn_counted = 1;
+	s->conn_unauth = unauth;
+	e->total++;
+	e->unauth += unauth;
+	server.n_conns++;
+	server.n_unauth += unauth;
+	return 0;
+}
+
+static void conn_release(struct session *s)
+{
+	struct addr_count **pp, *e;
+	if (!s->conn_counted)
+		return;
+	s->conn_counted = 0;
+	server.n_conns--;
+	server.n_unauth -= s->conn_unauth;
+	pp = addr_slot(s->peer);
+	if (!(e = *pp))
+		return;
+	e->total--;
+	e->unauth -= s->conn_unauth;
+	if (e->total <= 0) {
+		*pp = e->next;
+		free(e);
+	}
+}
+
+void server_session_auth_changed(struct session *s)
+{
+	struct addr_count *e;
+	int unauth = s->member_id == 0;
+	if (!s->conn_counted || s->is_http || unauth == s->conn_unauth)
+		return;
+	server.n_unauth += unauth - s->conn_unauth;
+	if ((e = *addr_slot(s->peer)))
+		e->unauth += unauth - s->conn_unauth;
+	s->conn_unauth = unauth;
+}
+
+static void conn_table_free(void)
+{
+	for (size_t i = 0; i < ADDR_BUCKETS; i++)
+		while (addr_table[i]) {
+			struct addr_count *e = addr_table[i];
+			addr_table[i] = e->next;
+			free(e);
+		}
+}
+
+/*
+ * The deadline of a connection (struct pss.deadline): a WebSocket that has
+ * not signed in by --auth-deadline is closed with 1008; an HTTP request
+ * whose body has not all come by --body-deadline (counted from its headers,
+ * not from its last byte) is cut.
+ */
+static void on_deadline(lws_sorted_usec_list_t *sul)
+{
+	struct pss *pss = lws_container_of(sul, struct pss, deadline);
+	struct session *s = pss->s;
+	if (!s || s->closed || !pss->wsi)
+		return;
+	if (s->is_http) {
+		if (s->http->method != 1)
+			return;
+		rt_log(LOG_WARN, "cut a request body from %s that took over %d s", s->peer, server.cfg.body_deadline);
+		s->http->method = 0;
+		lws_set_timeout(pss->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	if (s->member_id || s->close_code)
+		return;
+	s->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+	s->close_reason = "not signed in in time";
+	lws_callback_on_writable(pss->wsi);
+}
+
+static void deadline_start(struct pss *pss, struct lws *wsi, int seconds)
+{
+	pss->wsi = wsi;
+	lws_sul_schedule(server.ctx, 0, &pss->deadline, on_deadline, (lws_usec_t)seconds * LWS_US_PER_SEC);
+}
+
 /* --- HTTP ------------------------------------------------------------------ */
 
 /* Sends a whole small response. Returns what the callback should return. */
@@ -166,6 +403,78 @@ static int http_send(struct lws *wsi, int status, const char *ctype, const char 
 static int http_text(struct lws *wsi, int status, const char *text)
 {
 	return http_send(wsi, status, "text/plain; charset=utf-8", NULL, text, strlen(text));
+}
+
+/* Sends a small response, then closes the connection (a request whose body
+ * is left unread, or whose framing cannot be trusted). Returns -1. */
+static int http_close(struct lws *wsi, int status, const char *ctype, const char *text)
+{
+	http_send(wsi, status, ctype, "Connection: close\r\n", text, strlen(text));
+	return -1;
+}
+
+/*
+ * RFC 9112 section 6.3: a request whose body length is ambiguous is refused,
+ * or a proxy in front that reads it otherwise would see a second request in
+ * what we take as a body (request smuggling). lws joins a repeated header's
+ * values with ',' and keeps the first for itself: so one Content-Length of
+ * digits only, and never with Transfer-Encoding.
+ */
+static int framing_bad(struct lws *wsi)
+{
+	char v[24];
+	int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+	if (n <= 0)
+		return 0;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0 || n >= (int)sizeof v ||
+	    lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+		return 1;
+	return strspn(v, "0123456789") != strlen(v);
+}
+
+/* Does the request come with a body (a non-zero length, or chunks)? */
+static int has_body(struct lws *wsi)
+{
+	char v[24] = "";
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+		return 1;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+		return 0;
+	lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+	return strspn(v, "0") != strlen(v);
+}
+
+/*
+ * Login CSRF and its kind: a page of another site can make the browser
+ * POST a form (text/plain, a JSON-looking body) with no preflight. A
+ * state-changing request must therefore come from an allowed Origin (the
+ * list of WebSocket upgrades) or say Sec-Fetch-Site: same-origin; one with
+ * neither header is not from a browser and passes, as upgrades do. A POST
+ * must also say Content-Type: application/json, which a form cannot.
+ * Returns NULL to go on, else why it is refused.
+ */
+static const char *cross_site(struct lws *wsi, int is_post)
+{
+	char v[256];
+	int has_origin = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0;
+	int n;
+
+	if (is_post) {
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE) >= (int)sizeof v ||
+		    lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0 ||
+		    strncasecmp(v, "application/json", 16) != 0 || (v[16] && v[16] != ';' && v[16] != ' '))
+			return "send Content-Type: application/json";
+	}
+	if (has_origin && lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) < (int)sizeof v &&
+	    lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_ORIGIN) > 0 && server_origin_allowed(&server, v))
+		return NULL;
+	n = lws_hdr_custom_length(wsi, "sec-fetch-site:", 15);
+	if (n > 0 && n < (int)sizeof v && lws_hdr_custom_copy(wsi, v, sizeof v, "sec-fetch-site:", 15) > 0 &&
+	    strcmp(v, "same-origin") == 0)
+		return NULL;
+	if (!has_origin && n <= 0)
+		return NULL; /* not a browser */
+	return "this request must come from the Roundtable web client (Origin not allowed)";
 }
 
 static const char *mime_of(const char *path)
@@ -269,17 +578,17 @@ static int serve_export(struct lws *wsi, const char *uri)
 	return rc;
 }
 
-/* GET /git/<slug>.git/...: the MOU repositories, read-only. */
-static int serve_git(struct lws *wsi, const char *uri)
+/* GET /git/<slug>.git/...: the MOU repositories, read-only. peer: the
+ * client's address (client_address). */
+static int serve_git(struct lws *wsi, const char *uri, const char *peer)
 {
-	char auth[512] = "", peer[64] = "", *ctype = NULL, *body = NULL;
+	char auth[512] = "", *ctype = NULL, *body = NULL;
 	int status = 404, rc;
 	size_t len = 0;
 	if (!mou_http_git)
 		return http_text(wsi, 404, "not found\n");
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) < (int)sizeof auth)
 		lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
-	lws_get_peer_simple(wsi, peer, sizeof peer);
 	if (mou_http_git(server.db, server.cfg.data_dir, uri + 4, auth, peer, &status, &ctype, &body, &len) != RT_OK &&
 	    status == 200)
 		status = 500;
@@ -308,18 +617,57 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 	int is_post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
 	int is_delete = lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0;
 	int is_get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+	int is_session = strcmp(uri, "/api/session") == 0, body;
+	char client[64];
+	const char *why;
 	struct session *s;
 
-	if (strcmp(uri, "/api/session") == 0) {
+	if (framing_bad(wsi))
+		return http_close(wsi, 400, "text/plain; charset=utf-8",
+		                  "one Content-Length of digits, without Transfer-Encoding\n");
+	body = has_body(wsi);
+	/* Health checks pass every cap (they hold nothing). */
+	if (is_get && !body && strcmp(uri, "/healthz") == 0)
+		return http_text(wsi, 200, "ok\n");
+	if (body && !(is_post && is_session))
+		return http_close(wsi, is_get ? 400 : 405, "text/plain; charset=utf-8", "this request takes no body\n");
+
+	/* The connection counts under its client's address from its first
+	 * request on (again if a proxy's connection carries another client's). */
+	client_address(wsi, client, sizeof client);
+	if (!(s = pss->s) || strcmp(s->peer, client) != 0) {
+		int authed = cookie_member(wsi) != 0;
+		if ((why = conn_refusal(client, authed)))
+			return http_close(wsi, 503, "text/plain; charset=utf-8", why);
 		if (!(s = http_session(pss, wsi)))
 			return -1;
+		conn_release(s);
+		snprintf(s->peer, sizeof s->peer, "%s", client);
+		if (conn_register(s, !authed) != 0)
+			return -1;
+	}
+
+	if (is_session) {
 		free(s->http->body);
 		s->http->body = NULL;
 		s->http->body_len = 0;
 		s->http->resp_ready = 0;
 		s->http->method = 0;
+		if ((is_post || is_delete) && (why = cross_site(wsi, is_post))) {
+			char text[200];
+			snprintf(text, sizeof text, "{\"error\":{\"code\":\"forbidden\",\"message\":\"%s\"}}", why);
+			rt_log(LOG_WARN, "refused a cross-site %s /api/session from %s", is_post ? "POST" : "DELETE", s->peer);
+			return body ? http_close(wsi, 403, "application/json", text)
+			            : http_send(wsi, 403, "application/json", NULL, text, strlen(text));
+		}
 		if (is_post) {
 			s->http->method = 1;
+			if (!body) {
+				auth_http_login(s); /* nothing to wait for: a clear 400 */
+				return 0;
+			}
+			/* The whole body within --body-deadline, however it trickles. */
+			deadline_start(pss, wsi, server.cfg.body_deadline);
 			return 0; /* wait for the body */
 		}
 		if (is_delete) {
@@ -332,8 +680,6 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 	}
 	if (!is_get)
 		return http_text(wsi, 405, "method not allowed\n");
-	if (strcmp(uri, "/healthz") == 0)
-		return http_text(wsi, 200, "ok\n");
 	if (strcmp(uri, "/ws") == 0) {
 		static const char text[] = "this is the WebSocket endpoint: connect with a WebSocket client, subprotocol roundtable.v1\n";
 		return http_send(wsi, 426, "text/plain; charset=utf-8", "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n",
@@ -344,7 +690,7 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 	if (strncmp(uri, "/export/", 8) == 0)
 		return serve_export(wsi, uri);
 	if (strncmp(uri, "/git/", 5) == 0)
-		return serve_git(wsi, uri);
+		return serve_git(wsi, uri, s->peer);
 	return serve_static(wsi, uri);
 }
 
@@ -545,9 +891,17 @@ static int check_upgrade(struct lws *wsi, struct pss *pss)
 	if (!key_valid(wsi))
 		return refuse_upgrade(wsi, 400, NULL, NULL, "Sec-WebSocket-Key must be 16 bytes in base64\n");
 	if (pss) {
+		const char *why;
+		int64_t member = 0;
 		pss->cookie_token[0] = '\0';
 		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) < (int)sizeof pss->cookie_token)
 			lws_hdr_copy(wsi, pss->cookie_token, sizeof pss->cookie_token, WSI_TOKEN_HTTP_COOKIE);
+		client_address(wsi, pss->client, sizeof pss->client);
+		/* Over a cap for strangers: a signed-in member still gets in. */
+		if ((why = conn_refusal(pss->client, 0)) &&
+		    (auth_cookie_member(server.db, pss->cookie_token, &member) != RT_OK ||
+		     (why = conn_refusal(pss->client, 1))))
+			return refuse_upgrade(wsi, 503, "Retry-After:", "10", why);
 	}
 	return 0;
 }
@@ -570,7 +924,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_ESTABLISHED:
 		if (!(pss->s = session_new(&server, wsi, 0)))
 			return -1;
+		if (pss->client[0])
+			snprintf(pss->s->peer, sizeof pss->s->peer, "%s", pss->client);
 		auth_from_cookie(pss->s, pss->cookie_token);
+		if (conn_register(pss->s, pss->s->member_id == 0) != 0)
+			return -1;
+		if (!pss->s->member_id)
+			deadline_start(pss, wsi, server.cfg.auth_deadline);
 		return 0;
 
 	case LWS_CALLBACK_RECEIVE:
@@ -582,7 +942,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_CLOSED:
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		if (pss)
+			lws_sul_cancel(&pss->deadline);
 		if (pss && pss->s) {
+			conn_release(pss->s);
 			session_closed(pss->s);
 			pss->s = NULL;
 		}
@@ -596,7 +959,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return 0; /* a body nobody asked for: already answered */
 		if (pss->s->http->body_len + len > HTTP_BODY_MAX) {
 			pss->s->http->method = 0;
-			return http_text(wsi, 413, "request body too large\n");
+			lws_sul_cancel(&pss->deadline);
+			return http_close(wsi, 413, "text/plain; charset=utf-8", "request body too large\n");
 		}
 		{
 			char *b = realloc(pss->s->http->body, pss->s->http->body_len + len + 1);
@@ -609,6 +973,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return 0;
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		lws_sul_cancel(&pss->deadline);
 		if (pss->s && pss->s->http->method == 1)
 			auth_http_login(pss->s);
 		return 0;
@@ -699,6 +1064,12 @@ int server_run(const struct server_config *cfg)
 
 	memset(&server, 0, sizeof server);
 	server.cfg = *cfg;
+	randombytes_buf(addr_key, sizeof addr_key);
+	for (int i = 0; i < cfg->n_trusted; i++)
+		if (server_parse_netmask(cfg->trusted_proxies[i], &server.trusted[server.n_trusted++]) != 0) {
+			fprintf(stderr, "roundtable: bad --trust-proxy '%s'\n", cfg->trusted_proxies[i]);
+			return 1;
+		}
 	if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST) {
 		fprintf(stderr, "roundtable: cannot create %s: %s\n", cfg->data_dir, strerror(errno));
 		return 1;
@@ -774,6 +1145,7 @@ done:
 	if (server.ctx)
 		lws_context_destroy(server.ctx); /* closes every connection: sessions freed */
 	server.ctx = NULL;
+	conn_table_free();
 	events_shutdown();
 	db_close(server.db);
 	if (lock_fd >= 0)

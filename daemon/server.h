@@ -15,6 +15,14 @@ struct frame;
 struct lws_context;
 
 #define MAX_ORIGINS 16
+#define MAX_TRUSTED_PROXIES 16
+
+/* An address or a network (ADDR/BITS) of trusted proxies. */
+struct netmask {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int bits;
+};
 
 struct server_config {
 	const char *data_dir;
@@ -25,6 +33,13 @@ struct server_config {
 	const char *origins[MAX_ORIGINS];
 	int n_origins;
 	const char *tls_cert, *tls_key; /* both or neither */
+	/* Reverse proxies whose X-Forwarded-For is believed (--trust-proxy). */
+	const char *trusted_proxies[MAX_TRUSTED_PROXIES];
+	int n_trusted;
+	int auth_deadline;      /* seconds a WebSocket may stay without signing in */
+	int body_deadline;      /* seconds for a whole HTTP request body */
+	int max_conns_per_addr; /* connections not signed in, per client address */
+	int max_conns;          /* connections in all */
 };
 
 struct server {
@@ -34,6 +49,10 @@ struct server {
 	struct session *sessions; /* every live connection */
 	char allowed[MAX_ORIGINS + 2][256];
 	int n_allowed;
+	struct netmask trusted[MAX_TRUSTED_PROXIES];
+	int n_trusted;
+	int n_conns;  /* counted connections (sessions), HTTP and WebSocket */
+	int n_unauth; /* of which not signed in */
 };
 
 /* Serves until SIGINT or SIGTERM. Returns a process exit code. */
@@ -53,6 +72,13 @@ void server_end_session(struct server *srv, const unsigned char token_hash[32]);
 
 /* Wakes the event loop from another thread (finished background work). */
 void server_wake(struct server *srv);
+
+/* Parses "ADDR" or "ADDR/BITS" (IPv4 or IPv6). Returns 0, or -1 if malformed. */
+int server_parse_netmask(const char *text, struct netmask *out);
+
+/* A session signed in or out (session_sign_in): moves it between the counts
+ * of connections signed in and not (the caps of --max-conns-per-addr). */
+void server_session_auth_changed(struct session *s);
 
 /* Is this Origin header value allowed? (exact match against the allow list) */
 int server_origin_allowed(const struct server *srv, const char *origin);

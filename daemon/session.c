@@ -233,4 +233,5 @@ void session_sign_in(struct session *s, int64_t member_id, int is_admin,
 		memcpy(s->token_hash, token_hash, 32);
 	else
 		memset(s->token_hash, 0, sizeof s->token_hash);
+	server_session_auth_changed(s);
 }

@@ -59,7 +59,9 @@ struct session {
 	int is_http;
 	struct lws *wsi;
 	struct server *srv;
-	char peer[64];
+	char peer[64]; /* the client's address (X-Forwarded-For of a trusted proxy, else the peer) */
+	int conn_counted; /* in the server's connection counts (server.c) */
+	int conn_unauth;  /* ... as a connection not signed in */
 
 	/* signed in */
 	int64_t member_id;
