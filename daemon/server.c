@@ -418,7 +418,7 @@ static int http_close(struct lws *wsi, int status, const char *ctype, const char
  * or a proxy in front that reads it otherwise would see a second request in
  * what we take as a body (request smuggling). lws joins a repeated header's
  * values with ',' and keeps the first for itself: so one Content-Length of
- * digits only, and never with Transfer-Encoding.
+ * digits only (at most 15), and never with Transfer-Encoding.
  */
 static int framing_bad(struct lws *wsi)
 {
@@ -429,7 +429,7 @@ static int framing_bad(struct lws *wsi)
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0 || n >= (int)sizeof v ||
 	    lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
 		return 1;
-	return strspn(v, "0123456789") != strlen(v);
+	return strspn(v, "0123456789") != strlen(v) || strlen(v) > 15; /* and no overflow */
 }
 
 /* Does the request come with a body (a non-zero length, or chunks)? */

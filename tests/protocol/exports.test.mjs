@@ -22,7 +22,8 @@ after(async () => { if (d) await d.stop(); });
 async function signIn(email) {
   if (cookies[email]) return cookies[email];
   const res = await fetch(`${d.base}/api/session`, {
-    method: 'POST', body: JSON.stringify({ email, password: 'roundtable-demo' }),
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'roundtable-demo' }),
   });
   assert.equal(res.status, 200);
   cookies[email] = res.headers.get('set-cookie').split(';')[0];
