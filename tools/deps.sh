@@ -1,11 +1,11 @@
 #!/bin/sh
 # Installs what Roundtable needs on Debian 12: the -dev packages to build ("build"),
-# plus chromium and the npm test tools ("test"). As root it runs apt-get itself;
+# plus chromium, nginx (the reverse-proxy test) and the npm test tools ("test"). As root it runs apt-get itself;
 # otherwise it prints the exact command to run.
 set -eu
 what=${1:-build}
 pkgs="build-essential pkg-config libwebsockets-dev libsqlite3-dev libjansson-dev libsodium-dev libmarkdown2-dev libgit2-dev"
-[ "$what" = test ] && pkgs="$pkgs libcmocka-dev chromium sqlite3 openssl prometheus strace git nodejs npm clang libclang-rt-14-dev"
+[ "$what" = test ] && pkgs="$pkgs libcmocka-dev chromium nginx sqlite3 openssl prometheus strace git nodejs npm clang libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
   case "$p" in

@@ -202,11 +202,14 @@ export class Connection {
     this.ws = ws;
     ws.onopen = () => this.handshake(ws);
     ws.onmessage = (ev) => this.receive(ev.data);
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
       this.failInFlight();
-      this.scheduleRetry();
+      // 1008: not signed in within the daemon's --auth-deadline (a sign-in
+      // page left open). Nothing was lost: a new connection, quietly.
+      if (ev.code === 1008 && !this.stopped) this.open(true);
+      else this.scheduleRetry();
     };
     ws.onerror = () => {}; // onclose follows and handles it
   }
