@@ -179,8 +179,10 @@ static int read_config(struct server_config *cfg, const char *path)
 		name = p;
 		if (!(value = strdup(value)))
 			rc = 1;
-		else if ((rc = serve_set(cfg, name, value)) != 0)
+		else if ((rc = serve_set(cfg, name, value)) != 0) {
 			fprintf(stderr, "roundtable: in %s line %d\n", path, lineno);
+			free(value); /* refused: nothing points to it */
+		}
 	}
 	fclose(f);
 	return rc;

@@ -7,7 +7,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startDaemon, Client, http, setCookies, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib.mjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startDaemon, run, Client, http, setCookies, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib.mjs';
 
 let d;
 
@@ -262,4 +265,24 @@ test('DELETE /api/session from a foreign Origin: 403, the session stays', async 
   const c = await d.connect({ headers: { cookie } });
   assert.equal((await c.call('auth.whoami', {})).member.email, ADMIN_EMAIL, 'still signed in');
   c.close();
+});
+
+// --- the options ---------------------------------------------------------------------
+
+test('bad values of the new options are bad usage (exit 2), on the command line and in --config', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-opts-'));
+  try {
+    for (const [flag, value] of [['--trust-proxy', 'not-an-address'], ['--trust-proxy', '10.0.0.0/33'],
+      ['--auth-deadline', '0'], ['--body-deadline', 'x'], ['--max-conns-per-addr', '0'], ['--max-conns', '1.5']]) {
+      const r = await run(['serve', '--data', path.join(dir, 'data'), '--listen', '127.0.0.1:1', flag, value]);
+      assert.equal(r.code, 2, `${flag} ${value}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+      const conf = path.join(dir, 'bad.conf');
+      fs.writeFileSync(conf, `${flag.slice(2)} = ${value}\n`);
+      const c = await run(['serve', '--data', path.join(dir, 'data'), '--config', conf]);
+      assert.equal(c.code, 2, `${flag.slice(2)} = ${value} in --config: ${c.stderr}`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, freePort, unique, Client, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib.mjs';
 
@@ -106,7 +107,12 @@ async function failUntilLimited(port, localAddress, what) {
 
 before(async () => {
   if (NO_NGINX) return;
-  d = await startDaemon({ args: ['--trust-proxy', '127.0.0.1'] });
+  // The trusted proxy is named in the --config file (trust-proxy = ADDR).
+  const confDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-proxy-conf-'));
+  const conf = path.join(confDir, 'roundtable.conf');
+  fs.writeFileSync(conf, '# the nginx in front\ntrust-proxy = 127.0.0.1\n');
+  d = await startDaemon({ args: ['--config', conf] });
+  fs.rmSync(confDir, { recursive: true, force: true });
   const prefix = path.join(d.root, 'nginx');
   fs.mkdirSync(prefix, { recursive: true });
   fs.chmodSync(d.root, 0o755); // workers may run as another user when the test runs as root
