@@ -144,6 +144,16 @@ static int serve_set(struct server_config *cfg, const char *name, const char *v)
 	return 0;
 }
 
+/* Does the config keep this setting's string itself (not a number or a copy)? */
+static int keeps_value(const char *name)
+{
+	static const char *const kept[] = { "data", "web", "tls-cert", "tls-key", "origin", "trust-proxy" };
+	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+		if (strcmp(name, kept[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Reads a config file of 'name = value' lines ('#' comments). The strings
  * live as long as the process (they are the config). */
 static int read_config(struct server_config *cfg, const char *path)
@@ -182,6 +192,8 @@ static int read_config(struct server_config *cfg, const char *path)
 		else if ((rc = serve_set(cfg, name, value)) != 0) {
 			fprintf(stderr, "roundtable: in %s line %d\n", path, lineno);
 			free(value); /* refused: nothing points to it */
+		} else if (!keeps_value(name)) {
+			free(value); /* a number, or copied (listen): nothing points to it */
 		}
 	}
 	fclose(f);

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import WebSocket from 'ws';
 import { startDaemon, freePort, unique, Client, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib.mjs';
 
 const probe = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
@@ -110,7 +111,7 @@ before(async () => {
   // The trusted proxy is named in the --config file (trust-proxy = ADDR).
   const confDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-proxy-conf-'));
   const conf = path.join(confDir, 'roundtable.conf');
-  fs.writeFileSync(conf, '# the nginx in front\ntrust-proxy = 127.0.0.1\n');
+  fs.writeFileSync(conf, '# the nginx in front\ntrust-proxy = 127.0.0.1\nmax-conns-per-addr = 2\nauth-deadline = 600\n');
   d = await startDaemon({ args: ['--config', conf] });
   fs.rmSync(confDir, { recursive: true, force: true });
   const prefix = path.join(d.root, 'nginx');
@@ -174,4 +175,38 @@ test('via nginx: WebSocket upgrades pass (Upgrade and Connection headers)', { sk
   await c.login(ADMIN_EMAIL, ADMIN_PASSWORD);
   assert.equal((await c.call('auth.whoami', {})).member.email, ADMIN_EMAIL);
   c.close();
+});
+
+/** A WebSocket through nginx from localAddress: {ok, ws} or {ok: false, status}. */
+function wsVia(localAddress, xff) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${nginxPort}/ws`, 'roundtable.v1',
+      { localAddress, headers: xff ? { 'X-Forwarded-For': xff } : {}, handshakeTimeout: 10000 });
+    ws.on('open', () => resolve({ ok: true, client: ws }));
+    ws.on('unexpected-response', (req, res) => {
+      res.resume();
+      req.destroy();
+      resolve({ ok: false, status: res.statusCode });
+    });
+    ws.on('error', (e) => resolve({ ok: false, status: null, error: e }));
+  });
+}
+
+test('via nginx: the connection cap counts per original client (max-conns-per-addr = 2)', { skip: NO_NGINX }, async () => {
+  const open = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const r = await wsVia('127.0.0.6', `192.0.2.${i + 1}`);
+      assert.ok(r.ok, `connection ${i + 1} from 127.0.0.6: ${r.error?.message}`);
+      open.push(r.client);
+    }
+    const third = await wsVia('127.0.0.6', '192.0.2.99');
+    if (third.ok) open.push(third.client);
+    assert.equal(third.status, 503, 'a third from the same client is refused, whatever X-Forwarded-For it sends');
+    const other = await wsVia('127.0.0.7');
+    assert.ok(other.ok, `another client behind the same proxy gets in: ${other.error?.message}`);
+    open.push(other.client);
+  } finally {
+    for (const c of open) c.close();
+  }
 });
