@@ -2,6 +2,7 @@
 #   make            build build/roundtable
 #   make run        install what is missing, build, create ./var with the demo, serve :8080
 #   make test       install test tools, build with ASan+UBSan, run every test suite
+#   make install    the binary, web client, unit and sample config under PREFIX (default /usr/local)
 #   make bench      run the benchmark matrix of bench/ and write bench/RESULTS.md (never asserted;
 #                   BENCH_QUICK=1 tiny sizes in seconds, RUNS=N rounds, PEERS=0 Roundtable alone)
 #   make SANITIZE=address,undefined   sanitized build into build/san/
@@ -85,10 +86,21 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the web client
+# where contrib/roundtable.service looks for it, the unit and a sample config.
+PREFIX    ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/roundtable/contrib
+	install -m 0755 $(BUILD)/roundtable $(DESTDIR)$(PREFIX)/bin/roundtable
+	rm -rf $(DESTDIR)$(PREFIX)/share/roundtable/web
+	cp -R web $(DESTDIR)$(PREFIX)/share/roundtable/web
+	chmod -R u=rwX,go=rX $(DESTDIR)$(PREFIX)/share/roundtable/web
+	install -m 0644 contrib/roundtable.service contrib/roundtable.conf $(DESTDIR)$(PREFIX)/share/roundtable/contrib/
+
 clean:
 	rm -rf build
 
-.PHONY: all units deps test-deps run test bench clean
+.PHONY: all units deps test-deps run test bench install clean
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # Fuzzing (tests/fuzz/README.md): libFuzzer targets built with clang into

@@ -11,6 +11,7 @@
 #include "server.h"
 #include "session.h"
 #include "store_events.h"
+#include "store_idem.h"
 #include "store_members.h"
 
 #include <libwebsockets.h>

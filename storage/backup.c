@@ -3,6 +3,7 @@
  */
 #include "backup.h"
 #include "db.h"
+#include "gitcheck.h"
 #include "rt.h"
 
 #include <dirent.h>
@@ -80,8 +81,8 @@ static int copy_file(const char *from, const char *to)
 	while ((n = read(in, buf, sizeof buf)) > 0)
 		if (write(out, buf, (size_t)n) != n)
 			goto done;
-	if (n == 0 && fsync(out) == 0)
-		err = RT_OK;
+	if (n == 0)
+		err = RT_OK; /* made durable by sync_dir once everything is copied */
 done:
 	if (err)
 		fprintf(stderr, "roundtable: cannot copy %s to %s: %s\n", from, to, strerror(errno));
@@ -92,9 +93,9 @@ done:
 	return err;
 }
 
-/* Copies a directory tree. refs last: the objects they name are there first.
- * Lock files of a writer in progress are left behind. */
-static int copy_tree(const char *from, const char *to)
+/* Copies a directory tree; without its refs (refs/, packed-refs, HEAD) when
+ * with_refs is 0. Lock files of a writer in progress are left behind. */
+static int copy_tree(const char *from, const char *to, int with_refs)
 {
 	DIR *d = opendir(from);
 	struct dirent *e;
@@ -105,29 +106,113 @@ static int copy_tree(const char *from, const char *to)
 		closedir(d);
 		return RT_EINTERNAL;
 	}
-	for (int pass = 0; pass < 2 && err == RT_OK; pass++) {
-		rewinddir(d);
-		while (err == RT_OK && (e = readdir(d)) != NULL) {
-			char a[4096], b[4096];
-			struct stat st;
-			size_t n = strlen(e->d_name);
-			int is_ref = strcmp(e->d_name, "refs") == 0 || strcmp(e->d_name, "packed-refs") == 0 ||
-			             strcmp(e->d_name, "HEAD") == 0;
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_ref != pass ||
-			    (n > 5 && strcmp(e->d_name + n - 5, ".lock") == 0))
-				continue;
-			snprintf(a, sizeof a, "%s/%s", from, e->d_name);
-			snprintf(b, sizeof b, "%s/%s", to, e->d_name);
-			if (lstat(a, &st) != 0)
-				continue; /* removed meanwhile (a loose object packed) */
-			if (S_ISDIR(st.st_mode))
-				err = copy_tree(a, b);
-			else if (S_ISREG(st.st_mode))
-				err = copy_file(a, b);
-		}
+	while (err == RT_OK && (e = readdir(d)) != NULL) {
+		char a[4096], b[4096];
+		struct stat st;
+		size_t n = strlen(e->d_name);
+		int is_ref = strcmp(e->d_name, "refs") == 0 || strcmp(e->d_name, "packed-refs") == 0 ||
+		             strcmp(e->d_name, "HEAD") == 0;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || (is_ref && !with_refs) ||
+		    (n > 5 && strcmp(e->d_name + n - 5, ".lock") == 0) || strncmp(e->d_name, "tmp_", 4) == 0)
+			continue;
+		snprintf(a, sizeof a, "%s/%s", from, e->d_name);
+		snprintf(b, sizeof b, "%s/%s", to, e->d_name);
+		if (lstat(a, &st) != 0)
+			continue; /* removed meanwhile (a loose object packed) */
+		if (S_ISDIR(st.st_mode))
+			err = copy_tree(a, b, with_refs);
+		else if (S_ISREG(st.st_mode))
+			err = copy_file(a, b);
 	}
 	closedir(d);
 	return err;
+}
+
+/* Copies one repository while it may be written: its refs are read first,
+ * then its objects copied (objects are only ever added, so every object
+ * the refs name is among them), then the refs written into the copy. Copied
+ * the other way round, a save landing in between left a branch naming a
+ * commit the copy did not have. */
+static int copy_repo(const char *from, const char *to)
+{
+	struct gitcheck_refs refs;
+	int err;
+	if ((err = gitcheck_refs_read(from, &refs)) != RT_OK)
+		return err;
+	if ((err = copy_tree(from, to, 0)) == RT_OK)
+		err = gitcheck_refs_write(to, &refs);
+	gitcheck_refs_free(&refs);
+	return err;
+}
+
+/* Runs fn(from/<name>, to/<name>) for each repository <name>.git in from. */
+static int each_repo(const char *from, const char *to, int (*fn)(const char *, const char *))
+{
+	DIR *d = opendir(from);
+	struct dirent *e;
+	int err = RT_OK;
+	if (!d)
+		return errno == ENOENT ? RT_OK : RT_EINTERNAL;
+	if (to && mkdir(to, 0700) != 0 && errno != EEXIST) {
+		closedir(d);
+		return RT_EINTERNAL;
+	}
+	while (err == RT_OK && (e = readdir(d)) != NULL) {
+		char a[4096], b[4096];
+		size_t n = strlen(e->d_name);
+		if (n < 5 || strcmp(e->d_name + n - 4, ".git") != 0)
+			continue;
+		snprintf(a, sizeof a, "%s/%s", from, e->d_name);
+		snprintf(b, sizeof b, "%s/%s", to ? to : "", e->d_name);
+		err = fn(a, b);
+	}
+	closedir(d);
+	return err;
+}
+
+/* Refuses a repository whose refs' history is not complete. */
+static int check_repo(const char *dir, const char *unused)
+{
+	char why[256];
+	(void)unused;
+	if (gitcheck_connected(dir, why, sizeof why) == RT_OK)
+		return RT_OK;
+	fprintf(stderr, "roundtable: the MOU repository %s is broken: %s\n", dir, why);
+	return RT_EINTERNAL;
+}
+
+/* Makes everything written under path durable: one syncfs of its file
+ * system instead of an fsync per copied object. */
+static int sync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = RT_OK;
+	if (fd < 0 || syncfs(fd) != 0) {
+		fprintf(stderr, "roundtable: cannot sync %s: %s\n", path, strerror(errno));
+		err = RT_EINTERNAL;
+	}
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/* Removes a tree this process created (a refused restore). */
+static void remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	if (!d) {
+		unlink(path);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		char p[4096];
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+		remove_tree(p);
+	}
+	closedir(d);
+	rmdir(path);
 }
 
 int backup_create(const char *data_dir, const char *dest)
@@ -148,7 +233,9 @@ int backup_create(const char *data_dir, const char *dest)
 		return err;
 	snprintf(from, sizeof from, "%s/git", data_dir);
 	snprintf(to, sizeof to, "%s/git", dest);
-	return copy_tree(from, to);
+	if ((err = each_repo(from, to, copy_repo)) != RT_OK)
+		return err;
+	return sync_dir(dest);
 }
 
 int backup_restore(const char *src, const char *data_dir)
@@ -168,14 +255,15 @@ int backup_restore(const char *src, const char *data_dir)
 		return err;
 	snprintf(to, sizeof to, "%s/roundtable.db", data_dir);
 	if ((err = backup_db_file(from, to)) != RT_OK)
-		return err;
+		goto done;
 	snprintf(from, sizeof from, "%s/git", src);
 	snprintf(to, sizeof to, "%s/git", data_dir);
-	if ((err = copy_tree(from, to)) != RT_OK)
-		return err;
+	if ((err = copy_tree(from, to, 1)) != RT_OK || (err = sync_dir(data_dir)) != RT_OK ||
+	    (err = each_repo(to, NULL, check_repo)) != RT_OK)
+		goto done;
 	snprintf(to, sizeof to, "%s/roundtable.db", data_dir);
 	if ((err = db_open(&db, to)) != RT_OK)
-		return err;
+		goto done;
 	st_check = db_prep(db, "PRAGMA integrity_check");
 	err = st_check && sqlite3_step(st_check) == SQLITE_ROW && strcmp(db_col_text(st_check, 0), "ok") == 0
 	      ? RT_OK : RT_EINTERNAL;
@@ -184,5 +272,11 @@ int backup_restore(const char *src, const char *data_dir)
 	if (err)
 		fprintf(stderr, "roundtable: the restored database fails its integrity check\n");
 	db_close(db);
+done:
+	if (err) {
+		/* fresh_dir made it (or it was empty): nothing of anyone else's is lost */
+		remove_tree(data_dir);
+		fprintf(stderr, "roundtable: restore refused; %s was removed\n", data_dir);
+	}
 	return err;
 }

@@ -160,12 +160,32 @@ sqlite3_stmt *db_prep(struct db *db, const char *sql)
 	return NULL;
 }
 
+/* Resets every statement still running. A statement stepped but not reset
+ * holds a read snapshot: between transactions it keeps the WAL from being
+ * checkpointed, and once another process (`roundtable user add`, a sqlite3
+ * shell) has written, the next BEGIN IMMEDIATE on that stale snapshot fails
+ * with SQLITE_BUSY_SNAPSHOT, write after write, until a restart. Test builds
+ * name the statement, so the place that left it can be fixed. */
+static void release_reads(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	while ((st = sqlite3_next_stmt(db->h, st)) != NULL) {
+		if (!sqlite3_stmt_busy(st))
+			continue;
+#ifdef RT_FAULTS
+		fprintf(stderr, "roundtable: a statement was left running: %s\n", sqlite3_sql(st));
+#endif
+		sqlite3_reset(st);
+	}
+}
+
 int db_begin(struct db *db, int write)
 {
 	/* A ROLLBACK that failed (out of memory) left a transaction open: end
 	 * it now, or every later request would fail. */
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	release_reads(db);
 	if (db_exec(db, write ? "BEGIN IMMEDIATE" : "BEGIN") != RT_OK)
 		return RT_EINTERNAL;
 	db->in_txn = 1;
@@ -179,6 +199,7 @@ int db_commit(struct db *db)
 		return RT_EINTERNAL;
 	}
 	db->in_txn = 0;
+	release_reads(db);
 	return RT_OK;
 }
 
@@ -187,6 +208,7 @@ void db_rollback(struct db *db)
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	db->in_txn = 0;
+	release_reads(db);
 }
 
 int db_savepoint(struct db *db)

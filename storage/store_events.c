@@ -1,6 +1,5 @@
 /*
- * store_events.c: the event log and its hash chain, and idempotency keys
- * (see store_events.h).
+ * store_events.c: the event log and its hash chain (see store_events.h).
  *
  * hash = SHA-256(prev || seq || type || audience || audience_member || actor
  *                || at || payload), integers as 8 big-endian bytes, strings
@@ -225,42 +224,4 @@ int store_audit_verify(struct db *db, int64_t coalition_id, int *ok, int64_t *en
 	*entries = n;
 	*head = strdup(hex);
 	return *head ? RT_OK : RT_EINTERNAL;
-}
-
-int store_idem_get(struct db *db, int64_t member_id, const char *key, char **reply,
-                   char *op, size_t op_size)
-{
-	sqlite3_stmt *st = db_prep(db, "SELECT reply, op FROM idempotency WHERE member_id = ? AND key = ?");
-	*reply = NULL;
-	if (!st)
-		return RT_EINTERNAL;
-	int rc;
-	sqlite3_bind_int64(st, 1, member_id);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	/* A failed read is an error: read as "no such key", the write would run twice. */
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*reply = strdup(db_col_text(st, 0));
-		snprintf(op, op_size, "%s", db_col_text(st, 1));
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW && !*reply)
-		return RT_EINTERNAL;
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? RT_OK : RT_EINTERNAL;
-}
-
-int store_idem_put(struct db *db, int64_t member_id, const char *key, const char *op,
-                   const char *reply)
-{
-	char now[21];
-	sqlite3_stmt *st = db_prep(db, "INSERT INTO idempotency(member_id, key, op, reply, created_at)"
-	                               " VALUES (?,?,?,?,?)");
-	if (!st)
-		return RT_EINTERNAL;
-	rt_now(now);
-	sqlite3_bind_int64(st, 1, member_id);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, op, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, reply, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
-	return db_step_done(db, st);
 }

@@ -2,7 +2,6 @@
  * store_events.h: the per-coalition event log. Each change of a coalition is
  * one row: it is replayed to subscribers after a reconnect, and the rows form
  * a SHA-256 hash chain that makes the log the tamper-evident audit trail.
- * Also the idempotency keys of mutating requests.
  */
 #ifndef RT_STORE_EVENTS_H
 #define RT_STORE_EVENTS_H
@@ -44,12 +43,5 @@ int store_audit_list(struct db *db, int64_t coalition_id, int64_t after, int lim
  * *head is the hex hash of the last row (caller frees with free). */
 int store_audit_verify(struct db *db, int64_t coalition_id, int *ok, int64_t *entries,
                        int64_t *bad_seq, char **head);
-
-/* Idempotency: the stored reply for (member, key), NULL if none (caller
- * frees), and the op it answered (into op, op_size bytes). */
-int store_idem_get(struct db *db, int64_t member_id, const char *key, char **reply,
-                   char *op, size_t op_size);
-int store_idem_put(struct db *db, int64_t member_id, const char *key, const char *op,
-                   const char *reply);
 
 #endif
