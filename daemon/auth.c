@@ -162,7 +162,8 @@ static void http_refusal(struct login_job *lj, int verdict, long retry_after)
 		return;
 	if (lj->kind == KIND_HTTP) {
 		json_t *body = http_error(RT_ERATELIMIT, msg);
-		json_object_set_new(json_object_get(body, "error"), "retry_after", json_integer(retry_after));
+		json_object_set_new(json_object_get(body, "error"), "data",
+		                    json_pack("{s:I}", "retry_after", (json_int_t)retry_after));
 		http_respond(s, 429, body, headers);
 		return;
 	}

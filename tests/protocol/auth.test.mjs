@@ -387,7 +387,7 @@ test('rate_limited after repeated failed logins for one account', async () => {
     });
     assert.equal(r.status, 429, 'POST /api/session must be rate limited too');
     assert.equal(r.json?.error?.code, 'rate_limited', r.text);
-    assert.equal(Number(r.headers.get('retry-after')), r.json.error.retry_after);
+    assert.equal(Number(r.headers.get('retry-after')), r.json.error.data.retry_after);
     // Another account is not affected (per-address limit is higher).
     const ok = await c2.call('auth.login', { email: 'other@test.example', password: 'other-password-1' });
     assert.equal(ok.member.email, 'other@test.example');

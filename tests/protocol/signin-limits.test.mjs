@@ -112,7 +112,7 @@ test('30 wrong guesses at once for one account: 5 checked, the rest refused; the
   assert.equal(res.json.error.code, 'rate_limited');
   const wait = Number(res.headers.get('retry-after'));
   assert.ok(wait > 800 && wait <= 900, `Retry-After ${wait}`);
-  assert.equal(res.json.error.retry_after, wait);
+  assert.equal(res.json.error.data.retry_after, wait);
 });
 
 test('the per-address limit holds: 20 failures from one address, then even a right password is refused', async () => {
@@ -190,7 +190,7 @@ function basic(email, password) {
   return `Basic ${Buffer.from(`${email}:${password}`).toString('base64')}`;
 }
 
-/** Sends GET requests on fresh sockets, all connected first, then written in order; resolves in completion order. */
+/** Sends GET requests on fresh sockets, all connected first, then written in order; resolves with the replies and the order their first bytes arrived in. */
 async function rawGets(port, requests) {
   const socks = await Promise.all(requests.map(() => new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1', () => resolve(s));
@@ -199,9 +199,11 @@ async function rawGets(port, requests) {
   const order = [];
   const done = requests.map((r, i) => new Promise((resolve) => {
     let buf = '';
-    socks[i].on('data', (x) => { buf += x.toString('latin1'); });
+    socks[i].on('data', (x) => {
+      if (!buf) order.push(r.name); // the order in which answers began to arrive
+      buf += x.toString('latin1');
+    });
     socks[i].on('close', () => {
-      order.push(r.name);
       resolve({ name: r.name, status: Number(/^HTTP\/1\.1 (\d+)/.exec(buf)?.[1]), text: buf });
     });
   }));
@@ -257,10 +259,14 @@ test('git over HTTP: a clone with the right password works; wrong ones are refus
   assert.doesNotMatch(d.output, new RegExp(k.email.replace(/[.@]/g, '\\$&')), 'emails are not logged');
 });
 
-test('git over HTTP: password checks run on the workers; /healthz answers before the last of 12 pending checks', async () => {
-  const { d, co } = await gitWorld();
+test('git over HTTP: password checks run on the workers; /healthz is answered before any of 12 pending checks', async () => {
+  const { d } = await gitWorld();
   // 12 wrong passwords of 12 unknown emails (under the per-address limit):
-  // each costs one argon2id check. /healthz is sent after all of them.
+  // each costs one argon2id check (~70 ms). /healthz is sent after all of
+  // them. When the loop checked passwords itself, it read the first git
+  // request before /healthz (the sockets were connected first, in this
+  // order) and answered it only after its hash: /healthz came after at least
+  // that one. Now the checks wait for the workers and /healthz comes first.
   const requests = Array.from({ length: 12 }, (_, i) => ({
     name: `git${i}`, path: '/git/valley.git/info/refs', auth: basic(`ghost${i}@test.example`, 'wrong-password'),
   }));
@@ -268,12 +274,7 @@ test('git over HTTP: password checks run on the workers; /healthz answers before
   const { replies, order } = await rawGets(d.port, requests);
   for (const r of replies.slice(0, 12)) assert.equal(r.status, 401, r.text.slice(0, 200));
   assert.equal(replies[12].status, 200);
-  assert.notEqual(order.at(-1), 'healthz', `completion order: ${order.join(' ')}`);
-  assert.ok(order.indexOf('healthz') < 11, `/healthz waited for most of the hashes: ${order.join(' ')}`);
-  // a member's cached credentials still serve while nothing is pending
-  const hub = co.members.hub;
-  const ok = await http(d.base, '/git/valley.git/HEAD', { headers: { authorization: basic(hub.email, hub.password) } });
-  assert.equal(ok.status, 200, ok.text);
+  assert.equal(order[0], 'healthz', `order of the answers: ${order.join(' ')}`);
 });
 
 test('git over HTTP: a changed password ends cached credentials at once', async () => {
