@@ -266,14 +266,16 @@ static void unbegin(const struct rl_attempt *a)
 	find("i:", a->address);
 }
 
-/* Starts or refuses the attempts in line that can be decided now, in order.
- * Stops at the first one that cannot start for lack of room. Callbacks may
- * call back into the limiter: a nested call only asks for another pass. */
+/* Starts or refuses the attempts in line that can be decided now, in order,
+ * in one pass (another if a callback ended an attempt meanwhile). Stops at
+ * the first one that cannot start for lack of room. Callbacks may call back
+ * into the limiter: a nested ratelimit_end only asks for another pass, and
+ * an attempt admitted meanwhile joins the end of the line. */
 static void decide_line(void)
 {
 	struct rl_attempt **p, *a;
 	long retry = 0;
-	int v;
+	int v, no_room = 0;
 
 	if (T.deciding) {
 		T.again = 1;
@@ -282,7 +284,7 @@ static void decide_line(void)
 	T.deciding = 1;
 	do {
 		T.again = 0;
-		for (p = &T.line; (a = *p);) {
+		for (p = &T.line; (a = *p) && !no_room;) {
 			v = decide(a, &retry);
 			if (v == RL_WAITING) {
 				p = &a->next;
@@ -290,7 +292,8 @@ static void decide_line(void)
 			}
 			if (v == RL_STARTED)
 				v = begin(a, &retry);
-			/* out of line before any callback, which may free it */
+			/* out of line before any callback, which may free it; p stays
+			 * valid: only this function takes attempts out of the line */
 			*p = a->next;
 			if (!*p)
 				T.line_tail = p;
@@ -304,12 +307,10 @@ static void decide_line(void)
 				if (!a->next)
 					T.line_tail = &a->next;
 				T.n_waiting++;
-				break;
+				no_room = 1;
 			}
-			T.again = 1; /* the callbacks may have changed the line: start over */
-			break;
 		}
-	} while (T.again);
+	} while (T.again && !no_room);
 	T.deciding = 0;
 }
 
