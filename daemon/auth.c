@@ -623,7 +623,11 @@ static void git_answer(struct session *s, const char *path, int64_t member)
 
 	if (s->closed)
 		return;
-	if (mou_http_git(s->srv->db, s->srv->cfg.data_dir, path, member, &status, &ctype, &body, &len) != RT_OK) {
+	if (!mou_http_git) { /* no MOU area in this build */
+		status = 404;
+		body = strdup("not found\n");
+		len = body ? strlen(body) : 0;
+	} else if (mou_http_git(s->srv->db, s->srv->cfg.data_dir, path, member, &status, &ctype, &body, &len) != RT_OK) {
 		status = 500;
 		free(body);
 		body = strdup("could not read the repository\n");
