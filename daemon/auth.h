@@ -34,8 +34,20 @@ int auth_cookie_member(struct db *db, const char *cookie, int64_t *member_id);
 /* Signs a new WebSocket connection in from its Cookie header, if valid. */
 void auth_from_cookie(struct session *s, const char *cookie);
 
+/* HTTP: GET /git/<slug>.git/... (path without "/git") with the request's
+ * Authorization header (or NULL). Basic credentials are checked with
+ * argon2id on a worker, through the sign-in limits, unless the same header
+ * was verified in the last 60 seconds; the answer (mou_http_git's, 401 or
+ * 429) is left in s->http for HTTP_WRITEABLE, now or when the check ends. */
+void auth_http_git(struct session *s, const char *path, const char *authorization);
+/* Forgets the member's verified git credentials (their password changed or
+ * their sessions ended; signing out does it). */
+void auth_forget_git_credentials(int64_t member_id);
+
 /* Prepares the dummy hash used for unknown emails (call once at start-up). */
 void auth_init(void);
+/* Refuses the sign-ins still waiting in line (after workers_stop). */
+void auth_stop(void);
 
 /* Hashes a password with argon2id (blocking: for the command line).
  * Returns RT_OK or RT_EBADREQ (too short/long) or RT_EINTERNAL. */

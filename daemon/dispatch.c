@@ -325,6 +325,8 @@ static void respond(struct req *r)
 	if (r->err != RT_OK) {
 		if (!s->closed)
 			session_reply_err(s, r->id, r->err, r->msg, r->field, r->err_data);
+		else
+			json_decref(r->err_data); /* the reply would have stolen it */
 		r->err_data = NULL;
 		return;
 	}

@@ -52,11 +52,11 @@ void milestones_tick(struct server *srv) RT_WEAK;
 int export_milestones_csv(struct db *db, int64_t member_id, const char *slug, char **csv) RT_WEAK;
 int rfq_scores_csv(struct server *srv, int64_t member_id, int64_t rfq_id, char **out, size_t *len) RT_WEAK;
 int export_decision_csv(struct server *srv, int64_t member_id, int64_t decision, char **csv) RT_WEAK;
-/* GET /git/<slug>.git/<rest>: git's dumb HTTP protocol behind basic auth
- * (failed sign-ins rate-limited by email and by peer, the client's address).
+/* GET /git/<slug>.git/<rest>: git's dumb HTTP protocol for member, whose
+ * basic credentials auth.c has checked (0: none or wrong: 401).
  * Fills status, content type and body (both malloc'd, caller frees). */
-int mou_http_git(struct db *db, const char *data_dir, const char *path, const char *authorization,
-                 const char *peer, int *status, char **content_type, char **body, size_t *len) RT_WEAK;
+int mou_http_git(struct db *db, const char *data_dir, const char *path, int64_t member,
+                 int *status, char **content_type, char **body, size_t *len) RT_WEAK;
 
 /* Return 0, or -1 to refuse to start (the reason printed to stderr). */
 int mou_start(struct server *srv) RT_WEAK;

@@ -43,27 +43,21 @@ const char *mou_template_body(void);
 /*
  * GET of the read-only dumb-HTTP git endpoint: path is the request path,
  * "/git/valley.git/info/refs" or the same without the "/git" prefix
- * ("/valley.git/info/refs"); a query string is ignored; authorization_header the value of the Authorization header (or
- * NULL). Allowed: member email and password of a member of that coalition
- * (HTTP basic). Serves info/refs (built on the fly from the refs), HEAD,
- * objects/info/packs (built from objects/pack/), loose objects and packs;
- * anything else is 404, so no path can leave the repository.
+ * ("/valley.git/info/refs"); a query string is ignored; member the member
+ * whose basic credentials were verified (auth_http_git in auth.h checks
+ * them, on a worker, through the sign-in limits), 0 for none. Allowed: a
+ * member of that coalition. Serves info/refs (built on the fly from the
+ * refs), HEAD, objects/info/packs (built from objects/pack/), loose objects
+ * and packs; anything else is 404, so no path can leave the repository.
  *
- * Sets *status (200, 401 without or with wrong credentials: the caller must
- * add `WWW-Authenticate: Basic realm="roundtable"`, 404 for unknown
- * coalitions, non-members and unknown files, 429 when sign-ins of that email
- * are rate limited), *content_type, *body and *len (both malloc'd, the caller
- * frees both; a short text for errors). Returns RT_OK when a response was
- * prepared, RT_EINTERNAL on out-of-memory (*body and *content_type NULL).
- *
- * The password check (crypto_pwhash_str_verify, argon2id) blocks the caller
- * for about 70 ms: acceptable for this rarely used endpoint. A verified
- * Authorization header is remembered (by its SHA-256, in memory) for 60
- * seconds, so a clone's many requests cost one check; membership is checked
- * on every request. Failed sign-ins count against the email and against
- * peer, the client's address, as on the WebSocket (ratelimit.h).
+ * Sets *status (200, 401 without credentials: the caller must add
+ * `WWW-Authenticate: Basic realm="roundtable"`, 404 for unknown paths,
+ * unknown coalitions, non-members and unknown files), *content_type, *body
+ * and *len (both malloc'd, the caller frees both; a short text for errors).
+ * Returns RT_OK when a response was prepared, RT_EINTERNAL on out-of-memory
+ * (*body and *content_type NULL). Membership is checked on every request.
  */
-int mou_http_git(struct db *db, const char *data_dir, const char *path, const char *authorization_header,
-                 const char *peer, int *status, char **content_type, char **body, size_t *len);
+int mou_http_git(struct db *db, const char *data_dir, const char *path, int64_t member, int *status,
+                 char **content_type, char **body, size_t *len);
 
 #endif

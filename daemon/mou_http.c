@@ -5,15 +5,15 @@
  * offered, so git falls back to the dumb protocol), HEAD, then each object
  * by its path. Only those paths are served, matched against an allow list:
  * nothing outside the repository, and nothing but what a clone needs, can be
- * named. Members authenticate with HTTP basic auth (email and password);
- * everyone else gets 401 (no or wrong credentials) or 404 (not a member,
- * or no such coalition: the same answer, so existence is not revealed).
+ * named. Members authenticate with HTTP basic auth (email and password),
+ * checked by auth.c on a worker before this is called; everyone else gets
+ * 401 (no or wrong credentials) or 404 (not a member, or no such
+ * coalition: the same answer, so existence is not revealed).
  */
 #include "mou.h"
 #include "db.h"
 #include "gitstore.h"
 #include "members.h"
-#include "ratelimit.h"
 #include "rt.h"
 #include "store_members.h"
 
@@ -149,116 +149,13 @@ static int list_packs(const char *repo, char **out, size_t *len)
 	return RT_OK;
 }
 
-/* A dummy argon2id hash, so an unknown email costs as much as a wrong password. */
-static const char *dummy_hash(void)
-{
-	static char hash[crypto_pwhash_STRBYTES];
-	if (!hash[0]) {
-		unsigned char rnd[16];
-		char pw[33];
-		randombytes_buf(rnd, sizeof rnd);
-		sodium_bin2hex(pw, sizeof pw, rnd, sizeof rnd);
-		if (crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-		                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-			hash[0] = '\0';
-	}
-	return hash;
-}
-
-/* Credentials verified in the last CACHE_SECONDS, by the SHA-256 of the
- * whole Authorization header: a clone makes one request per object, and
- * each would otherwise cost one argon2id verification (~70 ms). */
-#define CACHE_SLOTS 16
-#define CACHE_SECONDS 60
-static struct {
-	unsigned char hash[32];
-	int64_t member;
-	time_t until;
-} cache[CACHE_SLOTS];
-
-static int64_t cache_get(const unsigned char hash[32])
-{
-	time_t now = time(NULL);
-	for (int i = 0; i < CACHE_SLOTS; i++)
-		if (cache[i].until > now && sodium_memcmp(cache[i].hash, hash, 32) == 0)
-			return cache[i].member;
-	return 0;
-}
-
-static void cache_put(const unsigned char hash[32], int64_t member)
-{
-	time_t now = time(NULL);
-	int slot = 0;
-	for (int i = 0; i < CACHE_SLOTS; i++) /* the first free or the oldest */
-		if (cache[i].until < cache[slot].until || cache[i].until <= now) {
-			slot = i;
-			if (cache[i].until <= now)
-				break;
-		}
-	memcpy(cache[slot].hash, hash, 32);
-	cache[slot].member = member;
-	cache[slot].until = now + CACHE_SECONDS;
-}
-
-/* Checks "Basic base64(email:password)". RT_OK with *member set, RT_EUNAUTH,
- * RT_ERATELIMIT. */
-static int basic_auth(struct db *db, const char *header, const char *peer, int64_t *member)
-{
-	unsigned char hh[32];
-	unsigned char raw[1200];
-	size_t n = 0;
-	const char *b64, *end;
-	char *colon, email[260];
-	struct member_auth ma;
-	int found, ok;
-
-	*member = 0;
-	if (!header || strncasecmp(header, "Basic ", 6) != 0)
-		return RT_EUNAUTH;
-	rt_sha256(hh, header, strlen(header));
-	if ((*member = cache_get(hh)) != 0)
-		return RT_OK;
-	for (b64 = header + 6; *b64 == ' '; b64++)
-		;
-	for (end = b64 + strlen(b64); end > b64 && isspace((unsigned char)end[-1]); end--)
-		;
-	if (sodium_base642bin(raw, sizeof raw - 1, b64, (size_t)(end - b64), NULL, &n, NULL,
-	                      sodium_base64_VARIANT_ORIGINAL) != 0)
-		return RT_EUNAUTH;
-	raw[n] = '\0';
-	if (memchr(raw, '\0', n) || !(colon = strchr((char *)raw, ':')))
-		return RT_EUNAUTH;
-	*colon = '\0';
-	if (strlen((char *)raw) >= sizeof email) {
-		sodium_memzero(raw, sizeof raw);
-		return RT_EUNAUTH;
-	}
-	memcpy(email, raw, strlen((char *)raw) + 1);
-	if (ratelimit_blocked(email, peer)) {
-		sodium_memzero(raw, sizeof raw);
-		return RT_ERATELIMIT;
-	}
-	found = store_member_by_email(db, email, &ma) == RT_OK;
-	/* argon2id: blocks the event loop for about 70 ms; see mou.h. */
-	ok = crypto_pwhash_str_verify(found ? ma.pw_hash : dummy_hash(), colon + 1, strlen(colon + 1)) == 0 && found;
-	sodium_memzero(raw, sizeof raw);
-	if (!ok) {
-		ratelimit_fail(email, peer);
-		return RT_EUNAUTH;
-	}
-	ratelimit_success(email);
-	*member = ma.id;
-	cache_put(hh, ma.id);
-	return RT_OK;
-}
-
-int mou_http_git(struct db *db, const char *data_dir, const char *path, const char *authorization_header,
-                 const char *peer, int *status, char **content_type, char **body, size_t *len)
+int mou_http_git(struct db *db, const char *data_dir, const char *path, int64_t member, int *status,
+                 char **content_type, char **body, size_t *len)
 {
 	char slug[64], rest[256], repo[4096], file[4400];
 	const char *p, *dot, *ctype;
 	struct gitstore *gs = NULL;
-	int64_t member = 0, cid = 0;
+	int64_t cid = 0;
 	unsigned roles = 0;
 	size_t slen, rlen;
 	int generated, err;
@@ -284,11 +181,7 @@ int mou_http_git(struct db *db, const char *data_dir, const char *path, const ch
 		return respond(status, content_type, body, len, 404, "text/plain", "not found\n");
 
 	/* Credentials first: without them nothing, not even existence, is told. */
-	err = basic_auth(db, authorization_header, peer, &member);
-	if (err == RT_ERATELIMIT)
-		return respond(status, content_type, body, len, 429, "text/plain",
-		               "too many failed sign-ins for this account; try again later\n");
-	if (err)
+	if (!member)
 		return respond(status, content_type, body, len, 401, "text/plain",
 		               "sign in with your Roundtable email and password\n");
 	if (store_coalition_id(db, slug, &cid) != RT_OK || store_membership_roles(db, cid, member, &roles) != RT_OK)

@@ -578,31 +578,23 @@ static int serve_export(struct lws *wsi, const char *uri)
 	return rc;
 }
 
-/* GET /git/<slug>.git/...: the MOU repositories, read-only. peer: the
- * client's address (client_address). */
-static int serve_git(struct lws *wsi, const char *uri, const char *peer)
+static struct session *http_session(struct pss *pss, struct lws *wsi);
+
+/* GET /git/<slug>.git/...: the MOU repositories, read-only. The password of
+ * basic auth is checked on a worker (auth_http_git): answered in
+ * HTTP_WRITEABLE. */
+static int serve_git(struct lws *wsi, struct pss *pss, const char *uri)
 {
-	char auth[512] = "", *ctype = NULL, *body = NULL;
-	int status = 404, rc;
-	size_t len = 0;
+	char auth[512] = "";
+	struct session *s;
 	if (!mou_http_git)
 		return http_text(wsi, 404, "not found\n");
+	if (!(s = http_session(pss, wsi)))
+		return -1;
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) < (int)sizeof auth)
 		lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
-	if (mou_http_git(server.db, server.cfg.data_dir, uri + 4, auth, peer, &status, &ctype, &body, &len) != RT_OK &&
-	    status == 200)
-		status = 500;
-	if (status == 401)
-		rc = http_send(wsi, 401, "text/plain; charset=utf-8",
-		               "WWW-Authenticate: Basic realm=\"roundtable\", charset=\"UTF-8\"\r\n",
-		               "sign in with your email and password\n", 36);
-	else if (status != 200)
-		rc = http_text(wsi, status, status == 403 ? "forbidden\n" : "not found\n");
-	else
-		rc = http_send(wsi, 200, ctype ? ctype : "application/octet-stream", NULL, body ? body : "", len);
-	free(ctype);
-	free(body);
-	return rc;
+	auth_http_git(s, uri + 4, auth);
+	return 0;
 }
 
 static struct session *http_session(struct pss *pss, struct lws *wsi)
@@ -690,7 +682,7 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 	if (strncmp(uri, "/export/", 8) == 0)
 		return serve_export(wsi, uri);
 	if (strncmp(uri, "/git/", 5) == 0)
-		return serve_git(wsi, uri, s->peer);
+		return serve_git(wsi, pss, uri);
 	return serve_static(wsi, uri);
 }
 
@@ -702,7 +694,8 @@ static int http_writeable(struct lws *wsi, struct pss *pss)
 		return 0;
 	s->http->resp_ready = 0;
 	body = s->http->resp ? s->http->resp : "{}";
-	return http_send(wsi, s->http->status, "application/json", s->http->headers, body, strlen(body));
+	return http_send(wsi, s->http->status, s->http->resp_type[0] ? s->http->resp_type : "application/json",
+	                 s->http->headers, body, s->http->resp ? s->http->resp_len : strlen(body));
 }
 
 /* --- the callback ------------------------------------------------------------ */
@@ -1142,6 +1135,7 @@ int server_run(const struct server_config *cfg)
 	rc = 0;
 done:
 	workers_stop();
+	auth_stop(); /* sign-ins still waiting in line */
 	if (server.ctx)
 		lws_context_destroy(server.ctx); /* closes every connection: sessions freed */
 	server.ctx = NULL;

@@ -47,6 +47,8 @@ struct session_http {
 	size_t body_len;
 	int status;
 	char *resp;         /* the response body, malloc'd */
+	size_t resp_len;
+	char resp_type[64]; /* its Content-Type; "" for application/json */
 	char headers[512];  /* extra header lines, each ending in \r\n */
 	int resp_ready;
 	char path[128];

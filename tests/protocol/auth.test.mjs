@@ -367,8 +367,11 @@ test('rate_limited after repeated failed logins for one account', async () => {
       assertError(await c.request('auth.login', { email: 'victim@test.example', password: `wrong-${i}` }),
         'unauthenticated', { what: `failure ${i + 1}` });
     }
-    assertError(await c.request('auth.login', { email: 'victim@test.example', password: 'wrong-6' }),
-      'rate_limited', { what: 'sixth attempt' });
+    const sixth = await c.request('auth.login', { email: 'victim@test.example', password: 'wrong-6' });
+    assertError(sixth, 'rate_limited', { what: 'sixth attempt' });
+    // The wait told is the rest of the 15 minutes since the first failure.
+    assert.match(sixth.error.message, /try again in 1[45] minutes/);
+    assert.ok(sixth.error.data.retry_after > 800 && sixth.error.data.retry_after <= 900, JSON.stringify(sixth.error));
     // Even the right password is held back while the account is limited.
     assertError(await c.request('auth.login', { email: 'victim@test.example', password: 'victim-password-1' }),
       'rate_limited', { what: 'right password while limited' });
@@ -382,8 +385,9 @@ test('rate_limited after repeated failed logins for one account', async () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'victim@test.example', password: 'victim-password-1' }),
     });
-    assert.notEqual(r.status, 200, 'POST /api/session must be rate limited too');
+    assert.equal(r.status, 429, 'POST /api/session must be rate limited too');
     assert.equal(r.json?.error?.code, 'rate_limited', r.text);
+    assert.equal(Number(r.headers.get('retry-after')), r.json.error.data.retry_after);
     // Another account is not affected (per-address limit is higher).
     const ok = await c2.call('auth.login', { email: 'other@test.example', password: 'other-password-1' });
     assert.equal(ok.member.email, 'other@test.example');

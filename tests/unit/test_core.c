@@ -1,7 +1,7 @@
 /*
  * test_core.c: the foundation's units: roles, time, frames, the database
  * (pragmas, migrations), the event hash chain, dispatch checks through
- * dispatch_call, and the sign-in rate limit.
+ * dispatch_call (the sign-in limits: test_ratelimit.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,7 +19,6 @@
 #include "db.h"
 #include "dispatch.h"
 #include "frame.h"
-#include "ratelimit.h"
 #include "rt.h"
 #include "server.h"
 #include "store_events.h"
@@ -213,41 +212,6 @@ static void test_dispatch_checks(void **state)
 	assert_int_equal(dispatch_call(&srv, admin, "no.such.op", NULL, &data, msg), RT_EBADREQ);
 }
 
-static void test_ratelimit(void **state)
-{
-	(void)state;
-	assert_false(ratelimit_blocked("rl@x.test", "10.9.9.9"));
-	for (int i = 0; i < RL_MAX_PER_ACCOUNT; i++)
-		ratelimit_fail("rl@x.test", "10.9.9.9");
-	assert_true(ratelimit_blocked("RL@x.test", "10.9.9.8"));
-	assert_false(ratelimit_blocked("other@x.test", "10.9.9.8"));
-	ratelimit_success("rl@x.test");
-	assert_false(ratelimit_blocked("rl@x.test", "10.9.9.8"));
-}
-
-/* Attempts still being checked count: a burst of concurrent sign-ins cannot
- * all pass the check before the first failure is recorded. */
-static void test_ratelimit_in_flight(void **state)
-{
-	(void)state;
-	for (int i = 0; i < RL_MAX_PER_ACCOUNT; i++)
-		assert_false(ratelimit_blocked("burst@x.test", "10.8.8.8"));
-	assert_true(ratelimit_blocked("burst@x.test", "10.8.8.9"));
-	ratelimit_success("burst@x.test"); /* one ends well: its place is free again */
-	assert_false(ratelimit_blocked("burst@x.test", "10.8.8.8"));
-	for (int i = 0; i < RL_MAX_PER_ACCOUNT; i++)
-		ratelimit_fail("burst@x.test", "10.8.8.8");
-	assert_true(ratelimit_blocked("burst@x.test", "10.8.8.8"));
-	/* Per address: 20 attempts on 20 accounts in flight, the 21st waits. */
-	for (int i = 0; i < RL_MAX_PER_ADDRESS; i++) {
-		char email[32];
-		snprintf(email, sizeof email, "spray%d@x.test", i);
-		assert_false(ratelimit_blocked(email, "10.7.7.7"));
-	}
-	assert_true(ratelimit_blocked("spray-last@x.test", "10.7.7.7"));
-	assert_false(ratelimit_blocked("spray-last@x.test", "10.7.7.6"));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,8 +222,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_version, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(test_event_chain, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(test_dispatch_checks, setup_db, teardown_db),
-		cmocka_unit_test(test_ratelimit),
-		cmocka_unit_test(test_ratelimit_in_flight),
 	};
 	if (sodium_init() < 0)
 		return 1;

@@ -44,6 +44,7 @@ const tables = {
     'signin.busy': 'Signing in…',
     'signin.failed': 'That email and password do not match. Please try again.',
     'signin.rate_limited': 'Too many attempts. Please wait a few minutes and try again.',
+    'signin.rate_limited_wait': { one: 'Too many attempts. Please try again in {count} minute.', other: 'Too many attempts. Please try again in {count} minutes.' },
 
     'coalitions.title': 'Your coalitions',
     'coalitions.none': 'You are not a member of any coalition yet. Ask a convener for an invitation.',
@@ -184,6 +185,7 @@ const tables = {
     'signin.busy': 'Iniciando sesión…',
     'signin.failed': 'El correo y la contraseña no coinciden. Por favor, inténtelo de nuevo.',
     'signin.rate_limited': 'Demasiados intentos. Espere unos minutos y vuelva a intentarlo.',
+    'signin.rate_limited_wait': { one: 'Demasiados intentos. Vuelva a intentarlo en {count} minuto.', other: 'Demasiados intentos. Vuelva a intentarlo en {count} minutos.' },
 
     'coalitions.title': 'Sus coaliciones',
     'coalitions.none': 'Todavía no es miembro de ninguna coalición. Pida una invitación a una persona convocante.',

@@ -3,6 +3,12 @@
 import { h, field } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 
+// A refused sign-in says how long to wait, when the server said (data.retry_after, seconds).
+function rateLimited(e) {
+  const seconds = Number(e.data && e.data.retry_after);
+  return seconds > 0 ? t('signin.rate_limited_wait', { count: Math.ceil(seconds / 60) }) : t('signin.rate_limited');
+}
+
 export function render(app) {
   const email = field({ label: t('signin.email'), name: 'email', type: 'email', autocomplete: 'username', required: true, spellcheck: 'false', autocapitalize: 'none' });
   const password = field({ label: t('signin.password'), name: 'password', type: 'password', autocomplete: 'current-password', required: true });
@@ -24,7 +30,7 @@ export function render(app) {
     } catch (e) {
       password.input.value = '';
       error.textContent = e.code === 'unauthenticated' ? t('signin.failed')
-        : e.code === 'rate_limited' ? t('signin.rate_limited') : errorText(e);
+        : e.code === 'rate_limited' ? rateLimited(e) : errorText(e);
       error.hidden = false;
       password.input.setAttribute('aria-invalid', 'true');
       password.input.setAttribute('aria-describedby', error.id);
