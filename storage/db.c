@@ -8,6 +8,7 @@
  */
 #include "db.h"
 #include "backup.h"
+#include "checkpoint.h"
 #include "rt.h"
 
 #include <stdio.h>
@@ -17,10 +18,15 @@
 extern const char *const rt_schema_migrations[];
 
 #define CACHE_SIZE 512 /* power of two, more than the statements we have */
+/* WAL frames (4 KiB pages) after which the checkpoint thread runs: SQLite's
+ * own default threshold, about 4 MiB. */
+#define CHECKPOINT_PAGES 1000
 
 struct db {
 	sqlite3 *h;
 	int in_txn;
+	char *path;
+	struct checkpointer *ckpt;
 	struct {
 		const char *sql;
 		sqlite3_stmt *st;
@@ -101,7 +107,7 @@ int db_open(struct db **out, const char *path)
 	struct db *db = calloc(1, sizeof *db);
 	int err = RT_EINTERNAL;
 
-	if (!db)
+	if (!db || !(db->path = strdup(path)))
 		goto done;
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -111,9 +117,13 @@ int db_open(struct db **out, const char *path)
 	}
 	sqlite3_busy_timeout(db->h, 5000);
 	sqlite3_extended_result_codes(db->h, 1);
-	/* Set explicitly: none of these is a safe default to rely on. */
+	/* Set explicitly: none of these is a safe default to rely on.
+	 * secure_delete zeroes deleted content in the pages; journal_size_limit=0
+	 * truncates the WAL each time it starts over, so its old frames (earlier
+	 * images of pages) do not stay in the file. */
 	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	                " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;") != RT_OK)
+	                " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"
+	                " PRAGMA journal_size_limit=0;") != RT_OK)
 		goto done;
 	err = migrate(db, path);
 done:
@@ -125,13 +135,23 @@ done:
 	return err;
 }
 
+int db_checkpoint_in_background(struct db *db)
+{
+	if (db->ckpt)
+		return RT_OK;
+	return checkpointer_start(&db->ckpt, db->h, db->path, CHECKPOINT_PAGES);
+}
+
 void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	checkpointer_stop(db->ckpt);
+	db_reset_busy(db);
 	for (size_t i = 0; i < CACHE_SIZE; i++)
 		sqlite3_finalize(db->cache[i].st);
 	sqlite3_close(db->h);
+	free(db->path);
 	free(db);
 }
 
@@ -172,6 +192,28 @@ int db_begin(struct db *db, int write)
 	return RT_OK;
 }
 
+/* A statement that stepped to a row and was not reset keeps its read
+ * transaction open after COMMIT: its snapshot then pins the WAL, so no
+ * checkpoint can complete and the WAL grows without bound. Every statement
+ * is reset after use; test builds stop here to name one that was not,
+ * release builds reset it. */
+int db_reset_busy(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+	while ((st = sqlite3_next_stmt(db->h, st)))
+		if (sqlite3_stmt_busy(st)) {
+			fprintf(stderr, "roundtable: statement left busy: %s\n", sqlite3_sql(st));
+#ifdef RT_FAULTS
+			if (!getenv("RT_BUSY_LOG"))
+				abort();
+#endif
+			sqlite3_reset(st);
+			n++;
+		}
+	return n;
+}
+
 int db_commit(struct db *db)
 {
 	if (db_exec(db, "COMMIT") != RT_OK) {
@@ -179,6 +221,7 @@ int db_commit(struct db *db)
 		return RT_EINTERNAL;
 	}
 	db->in_txn = 0;
+	db_reset_busy(db);
 	return RT_OK;
 }
 
@@ -187,6 +230,7 @@ void db_rollback(struct db *db)
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	db->in_txn = 0;
+	db_reset_busy(db);
 }
 
 int db_savepoint(struct db *db)
