@@ -9,6 +9,7 @@
 #include "db.h"
 #include "backup.h"
 #include "checkpoint.h"
+#include "fts_scope.h"
 #include "rt.h"
 
 #include <stdio.h>
@@ -125,6 +126,11 @@ int db_open(struct db **out, const char *path)
 	                " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"
 	                " PRAGMA journal_size_limit=0;") != RT_OK)
 		goto done;
+	/* The full-text index's tokenizer, before anything touches it. */
+	if (fts_scope_register(db->h) != SQLITE_OK) {
+		fprintf(stderr, "roundtable: cannot register the search tokenizer: %s\n", sqlite3_errmsg(db->h));
+		goto done;
+	}
 	err = migrate(db, path);
 done:
 	if (err != RT_OK) {
