@@ -697,7 +697,7 @@ static int prefix_too_short(const char *q)
 	const unsigned char *p = (const unsigned char *)q;
 	while (*p) {
 		const unsigned char *start, *end;
-		int run = 0;
+		int run = 0, any = 0;
 		while (*p && is_space(*p))
 			p++;
 		start = p;
@@ -714,8 +714,10 @@ static int prefix_too_short(const char *q)
 				run = 0;
 			else if ((*c & 0xC0) != 0x80)
 				run++;
+			any |= alnum;
 		}
-		if (run < DISC_PREFIX_MIN)
+		/* a word without a letter is dropped (disc_fts_query) */
+		if (any && run < DISC_PREFIX_MIN)
 			return 1;
 	}
 	return 0;

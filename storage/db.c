@@ -239,13 +239,22 @@ void db_rollback(struct db *db)
 	db_reset_busy(db);
 }
 
+/* After some errors (out of memory, disk full, I/O) SQLite rolls the whole
+ * transaction back by itself. A SAVEPOINT outside a transaction would then
+ * open a new one that its RELEASE commits on the spot: the rest of the batch
+ * would be written piecemeal while its replies say it failed. So both ends
+ * refuse once the batch's transaction is gone. */
 int db_savepoint(struct db *db)
 {
+	if (sqlite3_get_autocommit(db->h))
+		return RT_EINTERNAL;
 	return db_step_done(db, db_prep(db, "SAVEPOINT req"));
 }
 
 int db_savepoint_end(struct db *db, int keep)
 {
+	if (sqlite3_get_autocommit(db->h))
+		return RT_EINTERNAL;
 	int err = keep ? RT_OK : db_step_done(db, db_prep(db, "ROLLBACK TO req"));
 	int err2 = db_step_done(db, db_prep(db, "RELEASE req"));
 	return err ? err : err2;

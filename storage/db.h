@@ -40,7 +40,9 @@ int db_commit(struct db *db);
 void db_rollback(struct db *db);
 /* Savepoints inside an open transaction, one level deep: one request of a
  * group commit. db_savepoint_end releases it, first rolling its changes
- * back if keep is 0. Return RT_OK or RT_EINTERNAL. */
+ * back if keep is 0. Return RT_OK or RT_EINTERNAL, also when SQLite has
+ * rolled the whole transaction back by itself (after out of memory, disk
+ * full or an I/O error): nothing of the batch may then be written. */
 int db_savepoint(struct db *db);
 int db_savepoint_end(struct db *db, int keep);
 /* Resets every statement still stepping (one left busy would hold a read

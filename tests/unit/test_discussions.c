@@ -606,6 +606,7 @@ static void test_search_scoped(void **state)
 	free(body);
 	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "q*"), NULL), RT_EBADREQ);
 	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "x-q*"), NULL), RT_EBADREQ);
+	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "valley * -*"), NULL), RT_OK);
 	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "qw*"), &d), RT_OK);
 	assert_int_equal(json_array_size(json_object_get(d, "hits")), 1);
 	/* the snippet is a few words around the first match, marked */
