@@ -7,12 +7,14 @@
  * that thread only.
  */
 #include "checkpoint.h"
+#include "faults.h"
 #include "rt.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct checkpointer {
@@ -23,6 +25,7 @@ struct checkpointer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int pending, stop;      /* under mu */
+	time_t truncate_after;  /* the thread's own: no TRUNCATE before (monotonic s) */
 };
 
 static int wal_hook(void *ud, sqlite3 *h, const char *name, int frames)
@@ -42,11 +45,13 @@ static int wal_hook(void *ud, sqlite3 *h, const char *name, int frames)
 /* The checkpointer's busy handler: the loop takes the write lock for each
  * batch and lets it go in between, often for less than a millisecond under
  * load; SQLite's own busy timeout sleeps 1, 2, 5, 10... ms and would mostly
- * miss those gaps. Retries every 200 us for up to a second. */
+ * miss those gaps. Retries every 200 us for up to 100 ms: TRUNCATE also
+ * waits here, holding the write lock, for readers of the WAL to finish (a
+ * backup, an export), and the loop's writes wait meanwhile. */
 static int busy_retry(void *ud, int tries)
 {
 	(void)ud;
-	if (tries >= 5000)
+	if (tries >= 500)
 		return 0;
 	usleep(200);
 	return 1;
@@ -57,13 +62,15 @@ static void *checkpoint_main(void *arg)
 	struct checkpointer *c = arg;
 	sqlite3 *h = NULL;
 
+	faults_exempt_thread();
+
 	if (sqlite3_open_v2(c->path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		rt_log(LOG_ERROR, "checkpoints: cannot open %s: %s", c->path, h ? sqlite3_errmsg(h) : "out of memory");
 		sqlite3_close(h);
 		h = NULL;
 	}
 	/* Its own checkpoints only: this connection never writes. It waits
-	 * up to a second for the loop's batch to end (see below). */
+	 * up to 100 ms for the loop's batch to end (see busy_retry). */
 	if (h) {
 		sqlite3_wal_autocheckpoint(h, 0);
 		sqlite3_busy_handler(h, busy_retry, NULL);
@@ -74,6 +81,7 @@ static void *checkpoint_main(void *arg)
 	}
 	for (;;) {
 		int rc, log = 0, done = 0;
+		struct timespec now;
 		pthread_mutex_lock(&c->mu);
 		while (!c->pending && !c->stop)
 			pthread_cond_wait(&c->cv, &c->mu);
@@ -93,11 +101,18 @@ static void *checkpoint_main(void *arg)
 		 * copies the few frames added meanwhile and empties the file. The
 		 * loop's next BEGIN IMMEDIATE waits for that (busy timeout), a few
 		 * milliseconds once per `pages` frames. A BUSY (a reader on an
-		 * older snapshot, or the loop holding the write lock for over a
-		 * second) is retried at the next commit, which signals again. */
+		 * older snapshot, or the loop holding the write lock for over
+		 * 100 ms) is retried after the next commit, which signals again. */
 		rc = sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-		if (rc == SQLITE_OK)
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		/* After a TRUNCATE that timed out (a long reader), a second
+		 * before the next, so a backup stalls the loop's writes for at
+		 * most 100 ms a second. */
+		if (rc == SQLITE_OK && now.tv_sec >= c->truncate_after) {
 			rc = sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+			if (rc == SQLITE_BUSY)
+				c->truncate_after = now.tv_sec + 1;
+		}
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			rt_log(LOG_WARN, "checkpoint failed: %s", sqlite3_errmsg(h));
 	}
