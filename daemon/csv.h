@@ -2,8 +2,11 @@
  * csv.h: CSV fields for the exports (milestones, RFQ scores, decisions), one
  * writer for all of them. RFC 4180: every field is quoted, quotes doubled,
  * lines end with CRLF. Formula injection: a text field people typed that
- * starts (after any spaces) with = + - @, or starts with a tab or carriage
- * return, gets a leading single quote so spreadsheets show it as text.
+ * starts (after any Unicode spaces, control or invisible format characters)
+ * with = + - @, or starts with a tab or carriage return, gets a leading
+ * single quote so spreadsheets show it as text. Bidi controls and
+ * zero-width characters (except ZWNJ and ZWJ) are dropped from text fields,
+ * so a cell shows what it holds.
  * Values the daemon formats itself (numbers, times, states) are left as they are.
  */
 #ifndef RT_CSV_H

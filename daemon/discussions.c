@@ -688,6 +688,41 @@ fail:
 	return req_fail(r, RT_EINTERNAL, NULL, "could not read the message's history");
 }
 
+/* Whether a word of q asks for a prefix (ends in '*') with fewer than
+ * DISC_PREFIX_MIN letters or digits before the '*' (counting the last run of
+ * them: "x-l*" searches the prefix "l"). A character outside ASCII counts as
+ * a letter. */
+static int prefix_too_short(const char *q)
+{
+	const unsigned char *p = (const unsigned char *)q;
+	while (*p) {
+		const unsigned char *start, *end;
+		int run = 0, any = 0;
+		while (*p && is_space(*p))
+			p++;
+		start = p;
+		while (*p && !is_space(*p))
+			p++;
+		end = p;
+		if (end == start || end[-1] != '*')
+			continue;
+		while (end > start && end[-1] == '*')
+			end--;
+		for (const unsigned char *c = start; c < end; c++) {
+			int alnum = (*c >= '0' && *c <= '9') || ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') || *c >= 0x80;
+			if (!alnum)
+				run = 0;
+			else if ((*c & 0xC0) != 0x80)
+				run++;
+			any |= alnum;
+		}
+		/* a word without a letter is dropped (disc_fts_query) */
+		if (any && run < DISC_PREFIX_MIN)
+			return 1;
+	}
+	return 0;
+}
+
 static int disc_search(struct req *r)
 {
 	json_t *limit_arg = json_object_get(r->args, "limit"), *hits = NULL, *hit;
@@ -698,10 +733,15 @@ static int disc_search(struct req *r)
 
 	if (limit < 1)
 		return req_fail(r, RT_EBADREQ, "limit", "limit must be 1 to %d", DISC_SEARCH_MAX);
+	if (prefix_too_short(arg_str(r, "q")))
+		return req_fail(r, RT_EBADREQ, "q", "a prefix search needs at least %d letters before *",
+		                DISC_PREFIX_MIN);
 	if ((err = disc_fts_query(arg_str(r, "q"), &query)) != RT_OK)
 		return req_fail(r, err, "q", err == RT_EBADREQ ? "q has no word to search for" : "out of memory");
 	err = store_search(r->srv->db, r->coalition_id, query, (int)limit, &hits);
 	free(query);
+	if (err == RT_ETOOLARGE)
+		return req_fail(r, err, "q", "query too broad: a prefix matches too many words, add letters");
 	if (err)
 		return req_fail(r, err, err == RT_EBADREQ ? "q" : NULL, "could not search");
 	json_array_foreach(hits, i, hit) {

@@ -21,6 +21,7 @@
 #define DISC_SEARCH_DEFAULT 20
 #define DISC_SEARCH_MAX 100
 #define DISC_QUERY_MAX 500         /* bytes of a search query */
+#define DISC_PREFIX_MIN 2          /* letters before the * of a prefix search */
 #define DISC_MENTIONS_MAX 50       /* members notified by one message */
 
 /* The keyed tag of an anonymous message's author:

@@ -1070,7 +1070,7 @@ int server_run(const struct server_config *cfg)
 	if ((lock_fd = lock_data_dir(cfg->data_dir)) < 0)
 		return 1;
 	snprintf(dbpath, sizeof dbpath, "%s/roundtable.db", cfg->data_dir);
-	if (db_open(&server.db, dbpath) != RT_OK)
+	if (db_open(&server.db, dbpath) != RT_OK || db_checkpoint_in_background(server.db) != RT_OK)
 		goto done;
 
 	if (cfg->tls_cert) {

@@ -8,6 +8,8 @@
  */
 #include "db.h"
 #include "backup.h"
+#include "checkpoint.h"
+#include "fts_scope.h"
 #include "rt.h"
 
 #include <stdio.h>
@@ -17,10 +19,15 @@
 extern const char *const rt_schema_migrations[];
 
 #define CACHE_SIZE 512 /* power of two, more than the statements we have */
+/* WAL frames (4 KiB pages) after which the checkpoint thread runs: SQLite's
+ * own default threshold, about 4 MiB. */
+#define CHECKPOINT_PAGES 1000
 
 struct db {
 	sqlite3 *h;
 	int in_txn;
+	char *path;
+	struct checkpointer *ckpt;
 	struct {
 		const char *sql;
 		sqlite3_stmt *st;
@@ -101,7 +108,7 @@ int db_open(struct db **out, const char *path)
 	struct db *db = calloc(1, sizeof *db);
 	int err = RT_EINTERNAL;
 
-	if (!db)
+	if (!db || !(db->path = strdup(path)))
 		goto done;
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -111,10 +118,19 @@ int db_open(struct db **out, const char *path)
 	}
 	sqlite3_busy_timeout(db->h, 5000);
 	sqlite3_extended_result_codes(db->h, 1);
-	/* Set explicitly: none of these is a safe default to rely on. */
+	/* Set explicitly: none of these is a safe default to rely on.
+	 * secure_delete zeroes deleted content in the pages; journal_size_limit=0
+	 * truncates the WAL each time it starts over, so its old frames (earlier
+	 * images of pages) do not stay in the file. */
 	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	                " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;") != RT_OK)
+	                " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"
+	                " PRAGMA journal_size_limit=0;") != RT_OK)
 		goto done;
+	/* The full-text index's tokenizer, before anything touches it. */
+	if (fts_scope_register(db->h) != SQLITE_OK) {
+		fprintf(stderr, "roundtable: cannot register the search tokenizer: %s\n", sqlite3_errmsg(db->h));
+		goto done;
+	}
 	err = migrate(db, path);
 done:
 	if (err != RT_OK) {
@@ -125,13 +141,23 @@ done:
 	return err;
 }
 
+int db_checkpoint_in_background(struct db *db)
+{
+	if (db->ckpt)
+		return RT_OK;
+	return checkpointer_start(&db->ckpt, db->h, db->path, CHECKPOINT_PAGES);
+}
+
 void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	checkpointer_stop(db->ckpt);
+	db_reset_busy(db);
 	for (size_t i = 0; i < CACHE_SIZE; i++)
 		sqlite3_finalize(db->cache[i].st);
 	sqlite3_close(db->h);
+	free(db->path);
 	free(db);
 }
 
@@ -160,36 +186,43 @@ sqlite3_stmt *db_prep(struct db *db, const char *sql)
 	return NULL;
 }
 
-/* Resets every statement still running. A statement stepped but not reset
- * holds a read snapshot: between transactions it keeps the WAL from being
- * checkpointed, and once another process (`roundtable user add`, a sqlite3
- * shell) has written, the next BEGIN IMMEDIATE on that stale snapshot fails
- * with SQLITE_BUSY_SNAPSHOT, write after write, until a restart. Test builds
- * name the statement, so the place that left it can be fixed. */
-static void release_reads(struct db *db)
-{
-	sqlite3_stmt *st = NULL;
-	while ((st = sqlite3_next_stmt(db->h, st)) != NULL) {
-		if (!sqlite3_stmt_busy(st))
-			continue;
-#ifdef RT_FAULTS
-		fprintf(stderr, "roundtable: a statement was left running: %s\n", sqlite3_sql(st));
-#endif
-		sqlite3_reset(st);
-	}
-}
-
 int db_begin(struct db *db, int write)
 {
 	/* A ROLLBACK that failed (out of memory) left a transaction open: end
 	 * it now, or every later request would fail. */
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	release_reads(db);
+	/* From a fresh snapshot: a statement left running would pin an old one,
+	 * and after another process's write (`roundtable user add`, a sqlite3
+	 * shell) BEGIN IMMEDIATE on it fails with SQLITE_BUSY_SNAPSHOT, write
+	 * after write, until a restart (tests/unit/test_db.c). */
+	db_reset_busy(db);
 	if (db_exec(db, write ? "BEGIN IMMEDIATE" : "BEGIN") != RT_OK)
 		return RT_EINTERNAL;
 	db->in_txn = 1;
 	return RT_OK;
+}
+
+/* A statement that stepped to a row and was not reset keeps its read
+ * transaction open after COMMIT: its snapshot then pins the WAL, so no
+ * checkpoint can complete and the WAL grows without bound. Every statement
+ * is reset after use; test builds stop here to name one that was not,
+ * release builds reset it. */
+int db_reset_busy(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+	while ((st = sqlite3_next_stmt(db->h, st)))
+		if (sqlite3_stmt_busy(st)) {
+			fprintf(stderr, "roundtable: statement left busy: %s\n", sqlite3_sql(st));
+#ifdef RT_FAULTS
+			if (!getenv("RT_BUSY_LOG"))
+				abort();
+#endif
+			sqlite3_reset(st);
+			n++;
+		}
+	return n;
 }
 
 int db_commit(struct db *db)
@@ -199,7 +232,7 @@ int db_commit(struct db *db)
 		return RT_EINTERNAL;
 	}
 	db->in_txn = 0;
-	release_reads(db);
+	db_reset_busy(db);
 	return RT_OK;
 }
 
@@ -208,16 +241,25 @@ void db_rollback(struct db *db)
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	db->in_txn = 0;
-	release_reads(db);
+	db_reset_busy(db);
 }
 
+/* After some errors (out of memory, disk full, I/O) SQLite rolls the whole
+ * transaction back by itself. A SAVEPOINT outside a transaction would then
+ * open a new one that its RELEASE commits on the spot: the rest of the batch
+ * would be written piecemeal while its replies say it failed. So both ends
+ * refuse once the batch's transaction is gone. */
 int db_savepoint(struct db *db)
 {
+	if (sqlite3_get_autocommit(db->h))
+		return RT_EINTERNAL;
 	return db_step_done(db, db_prep(db, "SAVEPOINT req"));
 }
 
 int db_savepoint_end(struct db *db, int keep)
 {
+	if (sqlite3_get_autocommit(db->h))
+		return RT_EINTERNAL;
 	int err = keep ? RT_OK : db_step_done(db, db_prep(db, "ROLLBACK TO req"));
 	int err2 = db_step_done(db, db_prep(db, "RELEASE req"));
 	return err ? err : err2;

@@ -16,6 +16,10 @@ struct db;
  * migrating an existing database it keeps a copy at <path>.pre-v<N>.bak.
  * On success *out belongs to the caller (db_close). Returns RT_OK or RT_EINTERNAL. */
 int db_open(struct db **out, const char *path);
+/* Moves WAL checkpoints off the calling thread (storage/checkpoint.h): the
+ * daemon calls it once after db_open; one-shot commands keep SQLite's
+ * auto-checkpoint. Stopped by db_close. Returns RT_OK or RT_EINTERNAL. */
+int db_checkpoint_in_background(struct db *db);
 /* Closes the database and its cached statements. Accepts NULL. */
 void db_close(struct db *db);
 /* The raw handle, borrowed. */
@@ -36,9 +40,16 @@ int db_commit(struct db *db);
 void db_rollback(struct db *db);
 /* Savepoints inside an open transaction, one level deep: one request of a
  * group commit. db_savepoint_end releases it, first rolling its changes
- * back if keep is 0. Return RT_OK or RT_EINTERNAL. */
+ * back if keep is 0. Return RT_OK or RT_EINTERNAL, also when SQLite has
+ * rolled the whole transaction back by itself (after out of memory, disk
+ * full or an I/O error): nothing of the batch may then be written. */
 int db_savepoint(struct db *db);
 int db_savepoint_end(struct db *db, int keep);
+/* Resets every statement still stepping (one left busy would hold a read
+ * transaction, and with it the WAL, open). Called after each COMMIT and
+ * ROLLBACK; test builds abort there instead, naming the statement (unless
+ * RT_BUSY_LOG is set). Returns how many were busy. */
+int db_reset_busy(struct db *db);
 /* Runs SQL text without results. */
 int db_exec(struct db *db, const char *sql);
 

@@ -34,9 +34,16 @@ static unsigned long every;      /* fail every n-th call while armed */
 static atomic_int armed;
 static atomic_ulong calls, failed;
 
+static _Thread_local int exempt; /* this thread's allocations never fail */
+
+void faults_exempt_thread(void)
+{
+	exempt = 1;
+}
+
 static int fail_now(void)
 {
-	if (!atomic_load(&armed))
+	if (exempt || !atomic_load(&armed))
 		return 0;
 	if ((atomic_fetch_add(&calls, 1) + 1) % every != 0)
 		return 0;
@@ -133,6 +140,10 @@ void faults_install(void)
 }
 
 #else
+
+void faults_exempt_thread(void)
+{
+}
 
 void faults_install(void)
 {

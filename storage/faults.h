@@ -15,5 +15,10 @@
  * allocator wrapper and the SIGUSR2 handler when RT_FAIL_ALLOC asks for
  * them. Never fails the program: a bad RT_FAIL_ALLOC is reported and ignored. */
 void faults_install(void);
+/* Exempts the calling thread: its SQLite allocations never fail and are not
+ * counted. The checkpoint thread calls it, so the n-th allocation that
+ * fails is the loop's own, the same in every run (the tests replay exact
+ * failure points). Does nothing in other builds. */
+void faults_exempt_thread(void);
 
 #endif

@@ -3,6 +3,7 @@
  * and the full-text index (see store_discussions.h).
  */
 #include "store_discussions.h"
+#include "fts_scope.h"
 #include "stmt.h"
 #include "rt.h"
 
@@ -355,30 +356,200 @@ int store_thread_mark_read(struct db *db, int64_t thread_id, int64_t member_id, 
 	return err;
 }
 
+/* Search bounds (docs/protocol.md "search"). A prefix longer than the
+ * prefix indexes (2 and 3 letters) expands to every term of the coalition
+ * that starts with it: at most this many. */
+#define SEARCH_PREFIX_TERMS_MAX 500
+/* Snippets: about this many words before and after the first match, and
+ * never more than this many bytes either side. */
+#define SNIPPET_WORDS_BEFORE 5
+#define SNIPPET_WORDS_AFTER 10
+#define SNIPPET_BYTES 160
+
+/* Puts the coalition's scope ("<id>\x1f", fts_scope.h) at the start of each
+ * phrase of q, a list of quoted phrases as disc_fts_query makes them
+ * ("a" "b"* ..., inner quotes doubled). *prefixes counts the phrases that
+ * end in '*'. The result is malloc'd; NULL for want of memory. */
+static char *scope_query(const char *q, int64_t coalition_id, int *prefixes)
+{
+	char scope[24];
+	int k = snprintf(scope, sizeof scope, "%lld\x1f", (long long)coalition_id), inside = 0;
+	size_t n = strlen(q), len = 0;
+	char *out = malloc(n + n / 2 * (size_t)k + (size_t)k + 1);
+
+	*prefixes = 0;
+	if (!out)
+		return NULL;
+	for (const char *p = q; *p; p++) {
+		out[len++] = *p;
+		if (*p != '"')
+			continue;
+		if (!inside) {
+			memcpy(out + len, scope, (size_t)k);
+			len += (size_t)k;
+			inside = 1;
+		} else if (p[1] == '"') {
+			out[len++] = *++p;
+		} else {
+			inside = 0;
+			*prefixes += p[1] == '*';
+		}
+	}
+	out[len] = 0;
+	return out;
+}
+
+/* Refuses (RT_ETOOLARGE) a query one of whose prefix phrases would expand to
+ * more than SEARCH_PREFIX_TERMS_MAX terms of the coalition; prefixes of 2
+ * and 3 letters are read from the prefix index and never expand. */
+static int check_prefixes(struct db *db, const char *scoped)
+{
+	char tok[256], hi[256], text[4 * 500 + 64];
+	int err = RT_OK, len, inside = 0;
+	size_t tlen = 0;
+	PREP(st, "SELECT count(*) FROM (SELECT 1 FROM messages_fts_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3)");
+
+	for (const char *p = scoped; *p && err == RT_OK; p++) {
+		if (!inside) {
+			inside = *p == '"';
+			tlen = 0;
+			continue;
+		}
+		if (*p == '"' && p[1] == '"') {
+			p++;
+		} else if (*p == '"') {
+			int chars = 0, got;
+			inside = 0;
+			if (p[1] != '*')
+				continue;
+			got = fts_scope_last_token(db_handle(db), text, (int)tlen, tok, sizeof tok, &len);
+			if (got < 0) {
+				err = RT_EINTERNAL;
+				break;
+			}
+			for (int i = FTS_SCOPE_CHARS; got && i < len; i++)
+				chars += ((unsigned char)tok[i] & 0xC0) != 0x80;
+			if (!got || chars == 2 || chars == 3)
+				continue;
+			/* Terms in [tok, tok with its last byte + 1): those starting with tok. */
+			memcpy(hi, tok, (size_t)len);
+			hi[len - 1]++;
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 1, tok, len, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, hi, len, SQLITE_STATIC);
+			sqlite3_bind_int(st, 3, SEARCH_PREFIX_TERMS_MAX + 1);
+			if (sqlite3_step(st) != SQLITE_ROW)
+				err = RT_EINTERNAL;
+			else if (sqlite3_column_int(st, 0) > SEARCH_PREFIX_TERMS_MAX)
+				err = RT_ETOOLARGE;
+			sqlite3_reset(st);
+			continue;
+		}
+		if (tlen < sizeof text - 1)
+			text[tlen++] = *p;
+	}
+	return err;
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The snippet of a highlighted body ("<id>\x1f" then the body, each match
+ * between \x01 and \x02): the words around the first match, "…" where the
+ * body goes on. Linear in the body; FTS5's snippet() compares every match
+ * with every other and took seconds on a body of thousands of matches.
+ * malloc'd; NULL for want of memory. */
+static char *snippet_of(const char *hl)
+{
+	const char *body = strchr(hl, '\x1f'), *end, *first, *from, *to;
+	int words, open = 0;
+	size_t len = 0;
+	char *out;
+
+	body = body ? body + 1 : hl;
+	end = body + strlen(body);
+	first = strchr(body, '\x01');
+	if (!first)
+		first = body;
+	/* back over SNIPPET_WORDS_BEFORE words, at most SNIPPET_BYTES */
+	for (from = first, words = 0; from > body && first - from < SNIPPET_BYTES; from--)
+		if (is_blank(from[-1]) && !is_blank(*from) && ++words > SNIPPET_WORDS_BEFORE)
+			break;
+	while (from < first && ((unsigned char)*from & 0xC0) == 0x80)
+		from++;
+	/* forward over SNIPPET_WORDS_AFTER words, at most SNIPPET_BYTES */
+	for (to = first, words = 0; to < end && to - first < SNIPPET_BYTES; to++)
+		if (is_blank(*to) && to > first && !is_blank(to[-1]) && ++words > SNIPPET_WORDS_AFTER)
+			break;
+	while (to < end && to > first && ((unsigned char)*to & 0xC0) == 0x80)
+		to--;
+	if (!(out = malloc((size_t)(to - from) + 2 * 3 + 2)))
+		return NULL;
+	if (from > body) {
+		memcpy(out, "\xe2\x80\xa6", 3);
+		len = 3;
+	}
+	for (const char *p = from; p < to; p++) {
+		open = *p == '\x01' ? 1 : *p == '\x02' ? 0 : open;
+		out[len++] = *p;
+	}
+	if (open)
+		out[len++] = '\x02';
+	if (to < end) {
+		memcpy(out + len, "\xe2\x80\xa6", 3);
+		len += 3;
+	}
+	out[len] = 0;
+	return out;
+}
+
 int store_search(struct db *db, int64_t coalition_id, const char *fts_query, int limit,
                  json_t **out)
 {
 	json_t *hits = json_array(), *msg = NULL;
-	int rc, err = RT_OK;
-	PREP(st, "SELECT " MSG_COLS ", t.title, snippet(messages_fts, 0, char(1), char(2), '\xe2\x80\xa6', 16)"
-	         " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+	char *scoped = NULL, *snip = NULL;
+	int rc, err = RT_OK, prefixes = 0;
+	sqlite3_stmt *hl = db_prep(db, "SELECT highlight(messages_fts, 0, char(1), char(2)) FROM messages_fts"
+	                                " WHERE messages_fts MATCH ?1 AND rowid = ?2");
+	/* The match runs over the coalition's own terms only (the scope); the
+	 * join on the thread's coalition is a second wall. Snippets are made
+	 * for the rows returned, not for every row ranked. */
+	PREP(st, "SELECT " MSG_COLS ", t.title FROM (SELECT rowid AS id, bm25(messages_fts) AS score"
+	         " FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY score, rowid DESC LIMIT ?3) r"
+	         " JOIN messages m ON m.id = r.id"
 	         " LEFT JOIN members a ON a.id = m.author_id JOIN threads t ON t.id = m.thread_id"
-	         " WHERE messages_fts MATCH ?1 AND t.coalition_id = ?2 AND m.deleted = 0"
-	         " ORDER BY bm25(messages_fts), m.id DESC LIMIT ?3");
-	sqlite3_bind_text(st, 1, fts_query, -1, SQLITE_STATIC);
+	         " WHERE t.coalition_id = ?2 AND m.deleted = 0 ORDER BY r.score, m.id DESC");
+	*out = NULL;
+	if (!hits || !hl || !(scoped = scope_query(fts_query, coalition_id, &prefixes))) {
+		err = RT_EINTERNAL;
+		goto done;
+	}
+	if (prefixes && (err = check_prefixes(db, scoped)) != RT_OK)
+		goto done;
+	sqlite3_bind_text(st, 1, scoped, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, coalition_id);
 	sqlite3_bind_int(st, 3, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!(msg = message_row(st)) ||
+		sqlite3_bind_text(hl, 1, scoped, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(hl, 2, sqlite3_column_int64(st, 0));
+		snip = sqlite3_step(hl) == SQLITE_ROW ? snippet_of(db_col_text(hl, 0)) : NULL;
+		sqlite3_reset(hl);
+		if (!snip || !(msg = message_row(st)) ||
 		    json_array_append_new(hits, json_pack("{s:o, s:{s:I, s:s}, s:s}", "message", msg,
 		                                          "thread", "id", (json_int_t)sqlite3_column_int64(st, 1),
 		                                          "title", db_col_text(st, MSG_NCOLS),
-		                                          "snippet", db_col_text(st, MSG_NCOLS + 1))) != 0)
+		                                          "snippet", snip)) != 0)
 			err = RT_EINTERNAL;
+		free(snip);
+		snip = NULL;
 	}
 	if (rc != SQLITE_DONE)
 		err = (rc & 0xff) == SQLITE_ERROR ? RT_EBADREQ : RT_EINTERNAL;
+done:
 	sqlite3_reset(st);
+	free(scoped);
 	if (err) {
 		json_decref(hits);
 		hits = NULL;

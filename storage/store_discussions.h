@@ -85,7 +85,10 @@ int store_thread_mark_read(struct db *db, int64_t thread_id, int64_t member_id, 
  * an FTS5 query (already made safe by the caller), best bm25 rank first:
  * [{message, thread: {id, title}, snippet}] where snippet is the raw body
  * excerpt with \x01 before and \x02 after each matching term (the caller
- * escapes it). RT_EBADREQ if FTS5 refuses the query. */
+ * escapes it). fts_query is a list of quoted phrases as disc_fts_query
+ * makes them; the coalition's scope is put in each (fts_scope.h), so only
+ * the coalition's part of the index is read. RT_EBADREQ if FTS5 refuses the
+ * query, RT_ETOOLARGE if a prefix would expand to more than 500 terms. */
 int store_search(struct db *db, int64_t coalition_id, const char *fts_query, int limit,
                  json_t **out);
 

@@ -90,11 +90,14 @@ int store_mou_version_add(struct db *db, int64_t mou_id, const char *commit, int
 int store_mou_version_known(struct db *db, int64_t mou_id, const char *commit)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT 1 FROM mou_versions WHERE mou_id = ? AND commit_id = ?");
+	int rc;
 	if (!st)
 		return 0;
 	sqlite3_bind_int64(st, 1, mou_id);
 	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
-	return sqlite3_step(st) == SQLITE_ROW;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW;
 }
 
 int store_mou_version_recorded(struct db *db, int64_t mou_id, const char *commit, int *recorded)
@@ -127,6 +130,7 @@ int store_mou_info(struct db *db, int64_t id, struct mou_info *out)
 	snprintf(out->head, sizeof out->head, "%s", db_col_text(st, 1));
 	snprintf(out->title, sizeof out->title, "%s", db_col_text(st, 2));
 	out->parties = json_loads(db_col_text(st, 3), 0, NULL);
+	sqlite3_reset(st);
 	if (!json_is_array(out->parties)) {
 		json_decref(out->parties);
 		out->parties = json_array();
@@ -145,12 +149,14 @@ void store_mou_info_free(struct mou_info *m)
 json_t *store_mou_member_brief(struct db *db, int64_t member_id)
 {
 	sqlite3_stmt *st;
+	json_t *brief;
 	if (member_id <= 0 || !(st = db_prep(db, "SELECT name FROM members WHERE id = ?")))
 		return json_null();
 	sqlite3_bind_int64(st, 1, member_id);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return json_null();
-	return json_pack("{s:I, s:s}", "id", (json_int_t)member_id, "name", db_col_text(st, 0));
+	brief = sqlite3_step(st) == SQLITE_ROW
+	        ? json_pack("{s:I, s:s}", "id", (json_int_t)member_id, "name", db_col_text(st, 0)) : json_null();
+	sqlite3_reset(st);
+	return brief;
 }
 
 int store_mou_json(struct db *db, int64_t id, json_t **out)
@@ -172,6 +178,7 @@ int store_mou_json(struct db *db, int64_t id, json_t **out)
 	*out = json_pack("{s:I, s:s, s:o, s:s, s:o, s:s, s:s}", "id", (json_int_t)id, "title", db_col_text(st, 0),
 	                 "parties", parties, "head", db_col_text(st, 2), "created_by", json_null(),
 	                 "created_at", db_col_text(st, 4), "updated_at", db_col_text(st, 5));
+	sqlite3_reset(st);
 	if (!*out)
 		return RT_EINTERNAL;
 	/* after the row's text is copied: the brief uses another statement */
@@ -231,6 +238,7 @@ int store_mou_member_org(struct db *db, int64_t coalition_id, int64_t member_id,
 	if (step_lookup(st, &err) != SQLITE_ROW)
 		return err;
 	snprintf(buf, size, "%s", db_col_text(st, 0));
+	sqlite3_reset(st);
 	return RT_OK;
 }
 
@@ -250,8 +258,11 @@ int store_mou_coalitions(struct db *db, json_t **out)
 int64_t store_mou_member_by_email(struct db *db, const char *email)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT id FROM members WHERE email = ?");
+	int64_t id;
 	if (!st)
 		return 0;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return id;
 }

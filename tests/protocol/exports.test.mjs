@@ -102,3 +102,21 @@ test('exports need a member of the coalition', async () => {
   assert.equal((await get('/export/rfq/abc.csv', 'grace@demo.test')).status, 404);
   assert.equal((await get('/export/nothing/1.csv', 'grace@demo.test')).status, 404);
 });
+
+test('milestone titles cannot hide a formula or reorder a cell in the CSV export', async () => {
+  const maria = await d.connect();
+  await maria.call('auth.login', { email: 'maria@demo.test', password: 'roundtable-demo' });
+  const titles = {
+    ' \t=1+1': "' \t=1+1", '\u00a0=1+1': "'\u00a0=1+1", '\u3000=1+1': "'\u3000=1+1",
+    '\u2003@SUM(A1)': "'\u2003@SUM(A1)", '\u200b=2+2': "'=2+2", '\u202e=3+3': "'=3+3",
+    'report\u202eslx.exe': 'reportslx.exe', 'a\u2066b\u2069c\u200bd': 'abcd',
+  };
+  for (const t of Object.keys(titles))
+    await maria.call('milestone.create', { coalition: 'valley', title: t, body: 'Goal' });
+  const csv = await get('/export/milestones/valley.csv', 'maria@demo.test');
+  assert.equal(csv.status, 200, csv.text);
+  for (const [t, want] of Object.entries(titles))
+    assert.ok(csv.text.includes(`,"${want}",`), `${JSON.stringify(t)} is exported as ${JSON.stringify(want)}`);
+  assert.doesNotMatch(csv.text, /[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u);
+  maria.close();
+});

@@ -23,6 +23,7 @@
 #include "rt.h"
 #include "server.h"
 #include "store_discussions.h"
+#include "fts_scope.h"
 #include "store_events.h"
 #include "store_members.h"
 
@@ -524,6 +525,108 @@ static void test_search(void **state)
 	json_decref(d);
 }
 
+/* 600 distinct words "<stem>aaa", "<stem>aab", ... in one body (malloc'd). */
+static char *many_words(const char *stem)
+{
+	size_t k = strlen(stem) + 4;
+	char *b = malloc(600 * k + 1), *p = b;
+	for (int i = 0; i < 600; i++, p += k)
+		snprintf(p, k + 1, "%s%c%c%c ", stem, 'a' + i / 100, 'a' + i / 10 % 10, 'a' + i % 10);
+	*p = 0;
+	return b;
+}
+
+/* Search reads only the caller's coalition's part of the index: every term
+ * carries its coalition's scope, so a word used only by another coalition
+ * is not a term a query of this one can reach; prefixes are bounded. */
+static void test_search_scoped(void **state)
+{
+	struct fx *f = *state;
+	int64_t t = new_thread(f, f->conv, 1), ot;
+	char mine[17], theirs[17], *body;
+	json_t *d = NULL;
+	sqlite3_stmt *st = NULL;
+	int n_mine = 0, n_theirs = 0, zebra_mine = 0, zebra_theirs = 0;
+
+	post(f, f->ana, t, "Billing in the valley", 0);
+	assert_int_equal(call(f, f->stranger, "thread.create",
+	                      json_pack("{s:s, s:s, s:s}", "coalition", "other", "title", "T", "body", "Billing zebra zebras"),
+	                      &d), RT_OK);
+	ot = id_of(d, "thread");
+	json_decref(d);
+	snprintf(mine, sizeof mine, "%016llx", (long long)f->co);
+	snprintf(theirs, sizeof theirs, "%016llx", (long long)f->other);
+	/* the vocabulary: every term is scoped */
+	assert_int_equal(sqlite3_prepare_v2(db_handle(f->db), "SELECT term FROM messages_fts_terms", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *term = (const char *)sqlite3_column_text(st, 0);
+		assert_true(strlen(term) > 16);
+		if (strncmp(term, mine, 16) == 0) {
+			n_mine++;
+			zebra_mine += strncmp(term + 16, "zebra", 5) == 0;
+		} else {
+			assert_memory_equal(term, theirs, 16);
+			n_theirs++;
+			zebra_theirs += strncmp(term + 16, "zebra", 5) == 0;
+		}
+	}
+	sqlite3_finalize(st);
+	assert_true(n_mine >= 4 && n_theirs >= 3);
+	assert_int_equal(zebra_mine, 0);
+	assert_int_equal(zebra_theirs, 2);
+	/* a query of this coalition looks up this coalition's terms only */
+	{
+		char tok[256], text[64];
+		int len = 0, n = snprintf(text, sizeof text, "%lld\x1fZebra", (long long)f->co);
+		assert_int_equal(fts_scope_last_token(db_handle(f->db), text, n, tok, sizeof tok, &len), 1);
+		assert_int_equal(len, 21);
+		assert_memory_equal(tok, mine, 16);
+		assert_string_equal(tok + 16, "zebra");
+		/* a text without its scope is an error, never an unscoped term */
+		assert_int_equal(fts_scope_last_token(db_handle(f->db), "zebra", 5, tok, sizeof tok, &len), -1);
+	}
+	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "zebra"), &d), RT_OK);
+	assert_int_equal(json_array_size(json_object_get(d, "hits")), 0);
+	json_decref(d);
+	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "zeb*"), &d), RT_OK);
+	assert_int_equal(json_array_size(json_object_get(d, "hits")), 0);
+	json_decref(d);
+	assert_int_equal(call(f, f->stranger, "search", json_pack("{s:s, s:s}", "coalition", "other", "q", "zebra billing"), &d), RT_OK);
+	assert_int_equal(json_array_size(json_object_get(d, "hits")), 1);
+	json_decref(d);
+
+	/* prefixes: one letter is refused; 2 and 3 letters read the prefix index;
+	 * a longer one that expands to over 500 of the coalition's terms is too_large */
+	body = many_words("qwer");
+	post(f, f->ana, t, body, 0);
+	free(body);
+	body = many_words("zxcv");
+	assert_int_equal(call(f, f->stranger, "message.post", json_pack("{s:I, s:s}", "thread", (json_int_t)ot, "body", body),
+	                      NULL), RT_OK);
+	free(body);
+	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "q*"), NULL), RT_EBADREQ);
+	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "x-q*"), NULL), RT_EBADREQ);
+	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "valley * -*"), NULL), RT_OK);
+	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "qw*"), &d), RT_OK);
+	assert_int_equal(json_array_size(json_object_get(d, "hits")), 1);
+	/* the snippet is a few words around the first match, marked */
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(json_object_get(d, "hits"), 0), "snippet")),
+	                       "<mark>qweraaa</mark> <mark>qweraab</mark>"));
+	assert_true(strlen(json_string_value(json_object_get(json_array_get(json_object_get(d, "hits"), 0), "snippet"))) < 400);
+	json_decref(d);
+	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "qwe*"), NULL), RT_OK);
+	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "qwer*"), NULL), RT_ETOOLARGE);
+	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "qwera*"), &d), RT_OK);
+	assert_int_equal(json_array_size(json_object_get(d, "hits")), 1);
+	json_decref(d);
+	/* the other coalition's 600 terms do not count against this one */
+	assert_int_equal(call(f, f->ana, "search", json_pack("{s:s, s:s}", "coalition", "valley", "q", "zxcv*"), &d), RT_OK);
+	assert_int_equal(json_array_size(json_object_get(d, "hits")), 0);
+	json_decref(d);
+	assert_int_equal(call(f, f->stranger, "search", json_pack("{s:s, s:s}", "coalition", "other", "q", "zxcv*"), NULL),
+	                 RT_ETOOLARGE);
+}
+
 static void test_roles_and_boundaries(void **state)
 {
 	struct fx *f = *state;
@@ -569,6 +672,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_edit_history_and_tombstone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_anonymous, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_scoped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roles_and_boundaries, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,6 +132,29 @@ static void test_csv_quoting(void **state)
 	check_field("\t=cmd", 1, "\"'\t=cmd\"");
 	check_field("\rx", 1, "\"'\rx\"");
 	check_field("a=b", 1, "\"a=b\"");
+	/* every Unicode space and control character counts as leading blank */
+	check_field(" \t=1+1", 1, "\"' \t=1+1\"");
+	check_field("\xc2\xa0=1+1", 1, "\"'\xc2\xa0=1+1\"");         /* U+00A0 */
+	check_field("\xe3\x80\x80=1+1", 1, "\"'\xe3\x80\x80=1+1\""); /* U+3000 */
+	check_field("\xe2\x80\xaf+1", 1, "\"'\xe2\x80\xaf+1\"");     /* U+202F */
+	check_field("\xe2\x80\xa8-1", 1, "\"'\xe2\x80\xa8-1\"");     /* U+2028 */
+	check_field("\xe1\x9a\x80@x", 1, "\"'\xe1\x9a\x80@x\"");     /* U+1680 */
+	check_field("\x01\x1f=1", 1, "\"'\x01\x1f=1\"");
+	check_field("\xc2\x85=1", 1, "\"'\xc2\x85=1\"");             /* U+0085 (C1) */
+	check_field("\n=1", 1, "\"'\n=1\"");
+	check_field("\xc2\xa0ok", 1, "\"\xc2\xa0ok\"");
+	/* bidi controls and zero-width characters are dropped (and hide no formula) */
+	check_field("\xe2\x80\xae=1+1", 1, "\"'=1+1\"");               /* U+202E */
+	check_field("\xef\xbb\xbf=1+1", 1, "\"'=1+1\"");               /* U+FEFF */
+	check_field("\xe2\x80\x8b@x", 1, "\"'@x\"");                   /* U+200B */
+	check_field("abc\xe2\x80\xaetxt.exe", 1, "\"abctxt.exe\"");
+	check_field("a\xe2\x81\xa6" "b\xe2\x81\xa9" "c\xe2\x80\x8f" "d", 1, "\"abcd\""); /* U+2066, 2069, 200F */
+	/* ZWJ stays (emoji, Persian); invalid bytes pass through */
+	check_field("\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa7", 1,
+	            "\"\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa7\"");
+	check_field("\xff=x\xe2\x80", 1, "\"\xff=x\xe2\x80\"");
+	/* numbers the daemon formats keep every byte */
+	check_field("\xe2\x80\xae", 0, "\"\xe2\x80\xae\"");
 	/* numbers the daemon formats are not text */
 	check_field("-5", 0, "\"-5\"");
 	check_field("-5", 1, "\"'-5\"");
