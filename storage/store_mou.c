@@ -97,23 +97,6 @@ int store_mou_version_known(struct db *db, int64_t mou_id, const char *commit)
 	return sqlite3_step(st) == SQLITE_ROW;
 }
 
-int store_mou_version_recorded(struct db *db, int64_t mou_id, const char *commit, int *recorded)
-{
-	sqlite3_stmt *st = db_prep(db, "SELECT 1 FROM mou_versions WHERE mou_id = ? AND commit_id = ?");
-	int rc;
-	*recorded = 0;
-	if (!st)
-		return RT_EINTERNAL;
-	sqlite3_bind_int64(st, 1, mou_id);
-	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return RT_EINTERNAL;
-	*recorded = rc == SQLITE_ROW;
-	return RT_OK;
-}
-
 int store_mou_info(struct db *db, int64_t id, struct mou_info *out)
 {
 	int err;
