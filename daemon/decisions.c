@@ -717,7 +717,10 @@ static int cast_events(struct req *r, const struct decision_row *d, const char *
 	if (!live_results)
 		return req_event(r, d->coalition_id, "ballot.cast", AUD_MEMBER, r->member_id,
 		                 d->secret ? 0 : r->member_id, ev);
-	store_ballot_count(r->srv->db, d->id, &cast);
+	if (store_ballot_count(r->srv->db, d->id, &cast) != RT_OK) {
+		json_decref(ev);
+		return req_fail(r, RT_EINTERNAL, NULL, "could not count the ballots");
+	}
 	json_object_set_new(ev, "cast", json_integer(cast));
 	if ((err = req_event(r, d->coalition_id, "ballot.cast", AUD_ALL, 0, d->secret ? 0 : r->member_id, ev)))
 		return err;
