@@ -523,7 +523,7 @@ static int batch_one(struct db *db, struct req *r)
 		return 0;
 	if (db_savepoint(db) != RT_OK) {
 		req_fail(r, RT_EINTERNAL, NULL, "the database is unavailable");
-		return 0;
+		return db_txn_lost(db) ? -1 : 0; /* -1: the earlier requests' changes are gone */
 	}
 	if (execute(r) == RT_PENDING)
 		r->pending = 1;

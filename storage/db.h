@@ -39,6 +39,10 @@ void db_rollback(struct db *db);
  * back if keep is 0. Return RT_OK or RT_EINTERNAL. */
 int db_savepoint(struct db *db);
 int db_savepoint_end(struct db *db, int keep);
+/* Is a transaction open by db_begin gone, rolled back by SQLite itself
+ * after an error (out of memory, I/O)? Then db_prep refuses every
+ * statement until db_rollback: none may run in autocommit mode. */
+int db_txn_lost(struct db *db);
 /* Runs SQL text without results. */
 int db_exec(struct db *db, const char *sql);
 

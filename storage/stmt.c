@@ -2,17 +2,19 @@
  * stmt.c: the statement helpers every store_*.c shares (see stmt.h).
  */
 #include "stmt.h"
+#include "faults.h"
 
 #include <stdio.h>
 
 int step_row(sqlite3_stmt *st, int *err)
 {
-	int rc = sqlite3_step(st);
+	int rc = faults_fail_row() ? SQLITE_IOERR : sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	fprintf(stderr, "roundtable: sql read error: %s\n", sqlite3_errmsg(sqlite3_db_handle(st)));
+	fprintf(stderr, "roundtable: sql read error: %s\n",
+	        rc == SQLITE_IOERR ? "I/O error" : sqlite3_errmsg(sqlite3_db_handle(st)));
 	*err = RT_EINTERNAL;
 	return 0;
 }
