@@ -149,12 +149,7 @@ int store_thread_list(struct db *db, int64_t coalition_id, int64_t member_id, js
 	if (rc != SQLITE_DONE)
 		err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	if (err) {
-		json_decref(list);
-		list = NULL;
-	}
-	*out = list;
-	return err;
+	return list_out(list, err, out);
 }
 
 int store_message_insert(struct db *db, int64_t thread_id, int64_t author_id, int anonymous,
@@ -319,12 +314,7 @@ int store_message_versions(struct db *db, int64_t message_id, json_t **out)
 	if (rc != SQLITE_DONE)
 		err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	if (err) {
-		json_decref(list);
-		list = NULL;
-	}
-	*out = list;
-	return err;
+	return list_out(list, err, out);
 }
 
 int store_thread_mark_read(struct db *db, int64_t thread_id, int64_t member_id, int64_t upto,
@@ -367,10 +357,5 @@ int store_search(struct db *db, int64_t coalition_id, const char *fts_query, int
 	if (rc != SQLITE_DONE)
 		err = (rc & 0xff) == SQLITE_ERROR ? RT_EBADREQ : RT_EINTERNAL;
 	sqlite3_reset(st);
-	if (err) {
-		json_decref(hits);
-		hits = NULL;
-	}
-	*out = hits;
-	return err;
+	return list_out(hits, err, out);
 }
