@@ -1178,14 +1178,15 @@ void decisions_tick(struct server *srv)
 
 	for (size_t i = 0; i < LIVE_MAX; i++) {
 		json_t *args;
+		int err;
 		if (!live[i].due || time(NULL) - live[i].last < 1)
 			continue;
 		live[i].due = 0;
 		live[i].last = time(NULL);
 		args = json_pack("{s:I}", "decision", (json_int_t)live[i].decision);
-		if (dispatch_system(srv, decisions_tally_due, args, NULL)) {
+		if ((err = dispatch_system(srv, decisions_tally_due, args, NULL))) {
 			fprintf(stderr, "roundtable: could not send the tally of decision %lld\n", (long long)live[i].decision);
-			live[i].due = 1; /* the next tick tries again */
+			live[i].due = err == RT_EINTERNAL; /* the next tick tries again */
 		}
 		json_decref(args);
 	}
