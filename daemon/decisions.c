@@ -633,8 +633,9 @@ static int decisions_tally(struct req *r)
  * the ballot.cast, so nobody can count ballots before the close. */
 /* Live tallies cost a count of every ballot, so a decision sends at most one
  * tally.updated a second: a ballot within a second of the last one marks
- * the decision, and the tick sends one tally for every ballot since. A
- * marker left by a request that was rolled back only costs one more tally. */
+ * the decision, and the tick sends one tally for every ballot since. A cast
+ * that is rolled back puts its slot back as it was (a rollback hook), so a
+ * tally that was never sent does not hold the next one back. */
 #define LIVE_MAX 64
 
 static struct live_tally {
@@ -643,19 +644,38 @@ static struct live_tally {
 	int due;     /* ballots since then wait for the tick */
 } live[LIVE_MAX];
 
-static struct live_tally *live_slot(int64_t decision)
+/* The decision's slot, taking the oldest idle one if it has none; *before
+ * gets the slot as it was. NULL when every slot is busy. */
+static struct live_tally *live_slot(int64_t decision, struct live_tally *before)
 {
 	struct live_tally *oldest = &live[0];
 	for (size_t i = 0; i < LIVE_MAX; i++) {
-		if (live[i].decision == decision)
+		if (live[i].decision == decision) {
+			*before = live[i];
 			return &live[i];
+		}
 		if (!live[i].due && live[i].last < oldest->last)
 			oldest = &live[i];
 	}
 	if (oldest->due) /* every slot busy: count inline, as without the limit */
 		return NULL;
+	*before = *oldest;
 	*oldest = (struct live_tally){ .decision = decision };
 	return oldest;
+}
+
+/* A slot as it was before a cast, for the cast's rollback hook. */
+struct live_undo {
+	struct live_tally *slot; /* NULL: the cast changed none */
+	struct live_tally before;
+};
+
+static void live_restore(void *arg)
+{
+	struct live_undo *u = arg;
+	if (u->slot)
+		*u->slot = u->before;
+	free(u);
 }
 
 /* Appends tally.updated with the decision's count now. */
@@ -684,6 +704,7 @@ static int cast_events(struct req *r, const struct decision_row *d, const char *
 	                       "voter", d->secret ? json_null() : person_json(r->srv->db, d->coalition_id, r->member_id),
 	                       "replaced", replaced);
 	struct live_tally *lt;
+	struct live_undo *undo;
 	int64_t cast = 0;
 	time_t now = time(NULL);
 
@@ -696,16 +717,28 @@ static int cast_events(struct req *r, const struct decision_row *d, const char *
 	if (!live_results)
 		return req_event(r, d->coalition_id, "ballot.cast", AUD_MEMBER, r->member_id,
 		                 d->secret ? 0 : r->member_id, ev);
-	store_ballot_count(r->srv->db, d->id, &cast);
+	if (store_ballot_count(r->srv->db, d->id, &cast) != RT_OK) {
+		json_decref(ev);
+		return req_fail(r, RT_EINTERNAL, NULL, "could not count the ballots");
+	}
 	json_object_set_new(ev, "cast", json_integer(cast));
 	if ((err = req_event(r, d->coalition_id, "ballot.cast", AUD_ALL, 0, d->secret ? 0 : r->member_id, ev)))
 		return err;
-	if ((lt = live_slot(d->id)) && now - lt->last < 1) {
+	if (!(undo = calloc(1, sizeof *undo)) || req_on_rollback(r, live_restore, undo) != RT_OK) {
+		free(undo);
+		return req_fail(r, RT_EINTERNAL, NULL, "out of memory");
+	}
+	if (req_on_commit(r, free, undo) != RT_OK)
+		return r->err;
+	if ((lt = live_slot(d->id, &undo->before)) && now - lt->last < 1) {
+		undo->slot = lt;
 		lt->due = 1;
 		return RT_OK;
 	}
-	if (lt)
+	if (lt) {
+		undo->slot = lt;
 		lt->last = now;
+	}
 	return tally_event(r, d);
 }
 
@@ -1145,13 +1178,16 @@ void decisions_tick(struct server *srv)
 
 	for (size_t i = 0; i < LIVE_MAX; i++) {
 		json_t *args;
+		int err;
 		if (!live[i].due || time(NULL) - live[i].last < 1)
 			continue;
 		live[i].due = 0;
 		live[i].last = time(NULL);
 		args = json_pack("{s:I}", "decision", (json_int_t)live[i].decision);
-		if (dispatch_system(srv, decisions_tally_due, args, NULL))
+		if ((err = dispatch_system(srv, decisions_tally_due, args, NULL))) {
 			fprintf(stderr, "roundtable: could not send the tally of decision %lld\n", (long long)live[i].decision);
+			live[i].due = err == RT_EINTERNAL; /* the next tick tries again */
+		}
 		json_decref(args);
 	}
 	rt_now(now);

@@ -44,6 +44,66 @@ int req_fail(struct req *r, int err, const char *field, const char *fmt, ...)
 	return err;
 }
 
+struct req_hook {
+	void (*fn)(void *arg);
+	void *arg;
+	struct req_hook *next;
+};
+
+static struct req_hook *hook_new(struct req *r, void (*fn)(void *arg), void *arg)
+{
+	struct req_hook *h = calloc(1, sizeof *h);
+	if (!h) {
+		req_fail(r, RT_EINTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	h->fn = fn;
+	h->arg = arg;
+	return h;
+}
+
+int req_on_commit(struct req *r, void (*fn)(void *arg), void *arg)
+{
+	struct req_hook *h = hook_new(r, fn, arg);
+	if (!h)
+		return RT_EINTERNAL;
+	if (!r->on_commit_tail)
+		r->on_commit_tail = &r->on_commit;
+	*r->on_commit_tail = h;
+	r->on_commit_tail = &h->next;
+	return RT_OK;
+}
+
+int req_on_rollback(struct req *r, void (*fn)(void *arg), void *arg)
+{
+	struct req_hook *h = hook_new(r, fn, arg);
+	if (!h)
+		return RT_EINTERNAL;
+	h->next = r->on_rollback; /* newest first */
+	r->on_rollback = h;
+	return RT_OK;
+}
+
+/* Runs the request's commit hooks (committed) or its rollback hooks, and
+ * drops both lists: each request's hooks run once. */
+static void run_hooks(struct req *r, int committed)
+{
+	struct req_hook *run = committed ? r->on_commit : r->on_rollback;
+	struct req_hook *drop = committed ? r->on_rollback : r->on_commit, *next;
+
+	r->on_commit = r->on_rollback = NULL;
+	r->on_commit_tail = NULL;
+	for (; run; run = next) {
+		next = run->next;
+		run->fn(run->arg);
+		free(run);
+	}
+	for (; drop; drop = next) {
+		next = drop->next;
+		free(drop);
+	}
+}
+
 void req_forget_key(struct req *r)
 {
 	free(r->key);
@@ -177,6 +237,7 @@ static int check_args(struct req *r, const struct op *op)
 
 static void req_free(struct req *r)
 {
+	run_hooks(r, r->err == RT_OK); /* normally run already: then a no-op */
 	events_free_pending(r->events);
 	json_decref(r->data);
 	json_decref(r->err_data);
@@ -299,8 +360,10 @@ static void settle(struct req *r)
 {
 	struct db *db = r->srv->db;
 	metrics_request(r->op, r->err);
-	if (!r->in_txn)
+	if (!r->in_txn) {
+		run_hooks(r, r->err == RT_OK);
 		return;
+	}
 	remember_reply(r);
 	if (r->err == RT_OK && !r->replayed && r->write) {
 		if (db_commit(db) != RT_OK)
@@ -309,6 +372,7 @@ static void settle(struct req *r)
 		db_rollback(db);
 	}
 	r->in_txn = 0;
+	run_hooks(r, r->err == RT_OK);
 	if (r->t0.tv_sec)
 		metrics_txn(seconds_since(&r->t0), 1);
 }
@@ -440,7 +504,9 @@ static struct {
 } batch = { .tail = &batch.head };
 
 /* Runs one request of the batch in its savepoint; returns 1 if it left a
- * change to commit. */
+ * change to commit, 0 if not, -1 if its savepoint could not be ended (its
+ * changes may still be in the transaction, which must not commit). A
+ * request that failed has run its rollback hooks when this returns. */
 static int batch_one(struct db *db, struct req *r)
 {
 	int keep;
@@ -460,7 +526,7 @@ static int batch_one(struct db *db, struct req *r)
 		return 0;
 	if (db_savepoint(db) != RT_OK) {
 		req_fail(r, RT_EINTERNAL, NULL, "the database is unavailable");
-		return 0;
+		return db_txn_lost(db) ? -1 : 0; /* -1: the earlier requests' changes are gone */
 	}
 	if (execute(r) == RT_PENDING)
 		r->pending = 1;
@@ -475,21 +541,40 @@ static int batch_one(struct db *db, struct req *r)
 	keep = r->err == RT_OK && !r->replayed && (r->write || r->pending);
 	if (db_savepoint_end(db, keep) != RT_OK) {
 		req_fail(r, RT_EINTERNAL, NULL, "the change could not be saved");
-		keep = 0;
+		keep = -1;
 	}
-	if (!keep) { /* nothing of a failed request leaves: not its events either */
+	if (keep <= 0) { /* nothing of a failed request leaves: not its events either */
 		events_free_pending(r->events);
 		r->events = NULL;
 		r->events_tail = &r->events;
 	}
+	if (r->err && !r->pending)
+		run_hooks(r, 0);
 	RT_CRASH_POINT("batch.request");
 	return keep;
+}
+
+/* Fails every request from r up to stop (excluded) that had succeeded (the
+ * transaction holding their changes is gone), latest first, running their
+ * rollback hooks. */
+static void fail_kept(struct req *r, struct req *stop)
+{
+	if (r == stop)
+		return;
+	fail_kept(r->next, stop);
+	if (!r->err && !r->pending) {
+		req_fail(r, RT_EINTERNAL, NULL, "the change could not be saved");
+		events_free_pending(r->events);
+		r->events = NULL;
+		r->events_tail = &r->events;
+		run_hooks(r, 0);
+	}
 }
 
 void dispatch_flush(struct server *srv)
 {
 	struct db *db = srv->db;
-	struct req *list = batch.head, *r, *next;
+	struct req *list = batch.head, *r, *next, *first;
 	struct timespec t0;
 	size_t n = batch.n;
 	int writes = 0, changed = 0, open;
@@ -504,27 +589,32 @@ void dispatch_flush(struct server *srv)
 		writes |= r->def && (r->def->flags & OP_WRITE);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	open = db_begin(db, writes) == RT_OK;
-	for (r = list; r; r = r->next) {
-		if (!open && !r->err)
+	for (r = list, first = list; r; r = r->next) {
+		int kept;
+		if (!open && !r->err) {
 			req_fail(r, RT_EINTERNAL, NULL, "the database is unavailable");
-		else
-			changed |= batch_one(db, r);
+		} else if ((kept = batch_one(db, r)) >= 0) {
+			changed |= kept;
+		} else { /* undo the whole transaction, go on in a new one */
+			db_rollback(db);
+			fail_kept(first, r);
+			changed = 0;
+			first = r->next;
+			open = db_begin(db, writes) == RT_OK;
+		}
 	}
 	if (open) {
 		RT_CRASH_POINT("batch.commit");
-		if (!changed) {
+		if (!changed)
 			db_rollback(db);
-		} else if (db_commit(db) != RT_OK) {
-			for (r = list; r; r = r->next)
-				if (!r->err && !r->pending) {
-					req_fail(r, RT_EINTERNAL, NULL, "the change could not be saved");
-					events_free_pending(r->events);
-					r->events = NULL;
-				}
-		}
+		else if (db_commit(db) != RT_OK)
+			fail_kept(first, NULL);
 		RT_CRASH_POINT("batch.committed");
 		metrics_txn(seconds_since(&t0), n);
 	}
+	for (r = list; r; r = r->next) /* after the COMMIT, in request order */
+		if (!r->pending)
+			run_hooks(r, r->err == RT_OK);
 	for (r = list; r; r = r->next)
 		if (!r->pending) { /* a pending request's job replies when done */
 			metrics_request(r->op, r->err);

@@ -26,6 +26,7 @@
 struct session;
 struct server;
 struct pending_event;
+struct req_hook;
 
 enum op_flags {
 	OP_AUTH = 1 << 0,   /* needs a signed-in connection */
@@ -67,6 +68,8 @@ struct req {
 	json_t *err_data;       /* owned */
 
 	struct pending_event *events, **events_tail;
+	/* run once the outcome is known (req_on_commit, req_on_rollback) */
+	struct req_hook *on_commit, **on_commit_tail, *on_rollback;
 
 	char *key;              /* idempotency key, owned */
 	char *key_arg;          /* the key as sent (queued requests), owned */
@@ -117,6 +120,21 @@ int req_event(struct req *r, int64_t coalition_id, const char *type, int audienc
  * sets r->roles. RT_ENOTFOUND for non-members (existence is not revealed),
  * RT_EFORBIDDEN for a missing role; the failure is recorded in r. */
 int req_require_member(struct req *r, int64_t coalition_id, unsigned roles);
+
+/* Commit and rollback hooks: state kept outside the database (a git
+ * branch, a cache, a flag for the tick) that a handler changes must follow
+ * the request's outcome. fn(arg) registered with req_on_commit runs after
+ * the COMMIT that holds the request's changes (hooks of a batch in request
+ * order, each request's in registration order); one registered with
+ * req_on_rollback runs when they are undone: at once when the request's
+ * savepoint is rolled back (before the next request of the batch runs), or
+ * when the whole batch fails (requests in reverse order, each request's
+ * hooks newest first). Exactly one of the two lists of a request runs, once;
+ * to free arg either way, register it with both. A read that succeeded runs
+ * its commit hooks. Returns RT_OK, or RT_EINTERNAL (out of memory; nothing
+ * registered, the request failed). */
+int req_on_commit(struct req *r, void (*fn)(void *arg), void *arg);
+int req_on_rollback(struct req *r, void (*fn)(void *arg), void *arg);
 
 /* Drops the request's idempotency key: its reply will not be stored by
  * member. For requests whose reply would link the member to what must stay

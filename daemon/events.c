@@ -10,6 +10,8 @@
 #include "store_events.h"
 #include "store_members.h"
 
+#include <libwebsockets.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,23 @@ static int replay_one(const struct event_row *ev, void *ud)
 	return 0;
 }
 
+/* The stored events could not be read: going on would make the client
+ * believe it caught up, or skip what it missed. The connection closes
+ * (1011) once what was queued, a prefix of the events, has gone out; the
+ * client reconnects and subscribes with `since`, the last seq it got. */
+static int replay_failed(struct session *s, int64_t coalition_id)
+{
+	rt_log(LOG_ERROR, "could not replay the events of coalition %lld to %s; closing the connection",
+	       (long long)coalition_id, s->peer);
+	if (!s->close_code) {
+		s->close_code = LWS_CLOSE_STATUS_UNEXPECTED_CONDITION;
+		s->close_reason = "could not read the events; subscribe again with since";
+	}
+	if (s->wsi)
+		lws_callback_on_writable(s->wsi);
+	return RT_EINTERNAL;
+}
+
 /* Queues the next batch of stored events for a catching-up subscription;
  * when the batch comes back short, the subscription is live from now on
  * (nothing can commit in between: one thread). */
@@ -91,11 +110,11 @@ static int replay_batch(struct session *s, struct sub *sub)
 	struct replay_ctx c = { .s = s, .slug = slug };
 	int n;
 	if (store_coalition_slug(s->srv->db, sub->coalition_id, slug, sizeof slug) != RT_OK)
-		return RT_EINTERNAL;
+		return replay_failed(s, sub->coalition_id);
 	n = store_events_since(s->srv->db, sub->coalition_id, sub->replay_after, s->member_id, sub->roles,
 	                       REPLAY_BATCH, replay_one, &c);
 	if (n < 0)
-		return n;
+		return replay_failed(s, sub->coalition_id);
 	if (n < REPLAY_BATCH && !c.stopped)
 		sub->catching_up = 0;
 	else if (n > 0)

@@ -39,9 +39,16 @@
 #define METRIC_UNIT_MAX 40
 #define CHECK_SECONDS 60
 
-/* Set when a milestone was created or its status changed: the next tick
- * checks for attention at once instead of waiting for the minute. */
+/* Set when a milestone was created or its status changed (by a commit
+ * hook, so only once that is committed): the next tick checks for
+ * attention at once instead of waiting for the minute. */
 static int attention_dirty = 1;
+
+static void attention_due(void *arg)
+{
+	(void)arg;
+	attention_dirty = 1;
+}
 
 /* ---- the template: the seed's words ---- */
 
@@ -401,7 +408,10 @@ static int ms_create(struct req *r)
 		json_decref(obj);
 		return err;
 	}
-	attention_dirty = 1;
+	if (req_on_commit(r, attention_due, NULL) != RT_OK) {
+		json_decref(obj);
+		return r->err;
+	}
 	r->data = json_pack("{s:o}", "milestone", obj);
 	return RT_OK;
 }
@@ -439,8 +449,11 @@ static int ms_update(struct req *r)
 		err = RT_EINTERNAL;
 		goto fail;
 	}
-	if (status && strcmp(status, row.status) != 0)
-		attention_dirty = 1;
+	if (status && strcmp(status, row.status) != 0 && req_on_commit(r, attention_due, NULL) != RT_OK) {
+		json_decref(update);
+		err = r->err;
+		goto fail;
+	}
 	if ((err = req_event(r, row.coalition_id, "milestone.updated", AUD_ALL, 0, r->member_id,
 	                     json_pack("{s:O, s:O}", "milestone", obj, "update", update))) != RT_OK) {
 		json_decref(obj);

@@ -7,12 +7,14 @@
  *
  * A request that fails changes nothing, so a commit whose row is not
  * committed must leave the branch: a later save would otherwise merge in a
- * text nobody saved, and a restart would recover it as a version. When the
- * handler itself fails after its commit, it unwinds the commit at once.
- * When the request fails later (its COMMIT), the commit is still on the
- * "unsettled" list below: the next request that opens a repository finds it
- * unrecorded and unwinds it first. (A restart in between would recover it:
- * dispatch has no rollback hook to do this at the failed COMMIT itself.)
+ * text nobody saved, and a restart would recover it as a version. Right
+ * after its git commit a save registers a rollback hook (dispatch.h) that
+ * moves the branch back to the commit's parent, with a compare-and-swap.
+ * dispatch runs it at once when the request's savepoint is rolled back
+ * (before the next request of the batch can build on the commit), and
+ * newest first when the whole batch fails, so the branch is back where it
+ * was before the batch. A crash between the git commit and the COMMIT
+ * leaves a commit without a row: start-up reconciliation records it.
  */
 #include "mou.h"
 #include "db.h"
@@ -114,61 +116,56 @@ static const char *data_dir(struct req *r)
 	return d;
 }
 
-/* Commits that moved a branch in a request that may not have committed yet. */
-#define UNSETTLED_MAX 8
-static struct unsettled {
-	int64_t coalition_id, mou_id;
+/* A commit on the branch whose row is not committed yet: what the rollback
+ * hook needs to take it back off. Owns the repository handle. */
+struct made {
+	struct gitstore *gs;
 	char commit[GITSTORE_HEX];
-} unsettled[UNSETTLED_MAX];
-static int n_unsettled;
+};
 
-/* Moves a commit whose row was not recorded off its branch (see the top). */
-static void unwind(struct gitstore *gs, const char *commit)
+/* Rollback hook: moves the branch back from the commit of a request that
+ * failed (see the top). */
+static void made_undo(void *arg)
 {
-	int err = gitstore_unwind(gs, commit);
+	struct made *m = arg;
+	int err = gitstore_unwind(m->gs, m->commit);
 	if (err == RT_OK)
-		rt_log(LOG_WARN, "mou: undid commit %.12s: its request failed", commit);
+		rt_log(LOG_WARN, "mou: undid commit %.12s: its request failed", m->commit);
 	else
-		rt_log(LOG_ERROR, "mou: could not undo commit %.12s of a failed request (%s)", commit, rt_err_code(err));
+		rt_log(LOG_ERROR, "mou: could not undo commit %.12s of a failed request (%s)", m->commit, rt_err_code(err));
+	gitstore_close(m->gs);
+	free(m);
 }
 
-/* Settles the commits of earlier requests: recorded ones are done, the others
- * are unwound. Runs in a later request, so the earlier ones have ended. What
- * cannot be read now (the database failing) stays for the next request. */
-static void settle_unsettled(struct req *r, const char *dir)
+/* Commit hook: the row is committed, the commit stays. */
+static void made_keep(void *arg)
 {
-	int kept = 0;
-	for (int i = 0; i < n_unsettled; i++) {
-		struct unsettled *u = &unsettled[i];
-		struct gitstore *gs = NULL;
-		char slug[128];
-		int recorded;
-		if (store_mou_version_recorded(r->srv->db, u->mou_id, u->commit, &recorded) != RT_OK ||
-		    (!recorded && (store_coalition_slug(r->srv->db, u->coalition_id, slug, sizeof slug) != RT_OK ||
-		                   gitstore_open(&gs, dir, slug, 0) != RT_OK))) {
-			unsettled[kept++] = *u;
-			continue;
-		}
-		if (!recorded)
-			unwind(gs, u->commit);
-		gitstore_close(gs);
+	struct made *m = arg;
+	gitstore_close(m->gs);
+	free(m);
+}
+
+/* Hands the repository and the commit just made to the request's hooks:
+ * undone if the request fails, whenever that is. *gs is taken (NULL
+ * after). When even that fails, undoes the commit at once. */
+static int made_commit(struct req *r, struct gitstore **gs, const char *commit)
+{
+	struct made *m = calloc(1, sizeof *m);
+	if (!m || req_on_rollback(r, made_undo, m) != RT_OK) {
+		free(m);
+		if (gitstore_unwind(*gs, commit) != RT_OK)
+			rt_log(LOG_ERROR, "mou: could not undo commit %.12s of a failed request", commit);
+		return req_fail(r, RT_EINTERNAL, NULL, "out of memory");
 	}
-	n_unsettled = kept;
+	m->gs = *gs;
+	*gs = NULL;
+	snprintf(m->commit, sizeof m->commit, "%s", commit);
+	if (req_on_commit(r, made_keep, m) != RT_OK)
+		return r->err; /* the request fails: made_undo runs */
+	return RT_OK;
 }
 
-/* Remembers the commit of a request that succeeded so far. */
-static void add_unsettled(int64_t coalition_id, int64_t mou_id, const char *commit)
-{
-	if (n_unsettled == UNSETTLED_MAX) /* cannot happen: each request settles first */
-		n_unsettled--;
-	unsettled[n_unsettled].coalition_id = coalition_id;
-	unsettled[n_unsettled].mou_id = mou_id;
-	snprintf(unsettled[n_unsettled].commit, GITSTORE_HEX, "%s", commit);
-	n_unsettled++;
-}
-
-/* Opens the coalition's repository (creating it when create is set), after
- * settling the commits of earlier requests. */
+/* Opens the coalition's repository (creating it when create is set). */
 static int open_repo(struct req *r, int64_t coalition_id, int create, struct gitstore **gs)
 {
 	char slug[128];
@@ -177,7 +174,6 @@ static int open_repo(struct req *r, int64_t coalition_id, int create, struct git
 	*gs = NULL;
 	if (!dir)
 		return r->err;
-	settle_unsettled(r, dir);
 	if (store_coalition_slug(r->srv->db, coalition_id, slug, sizeof slug) != RT_OK)
 		return req_fail(r, RT_EINTERNAL, NULL, "could not read the coalition");
 	if ((err = gitstore_open(gs, dir, slug, create)) != RT_OK)
@@ -375,7 +371,7 @@ static int mou_create(struct req *r)
 	struct gitstore_save_out out = { 0 };
 	json_t *parties = NULL, *view = NULL;
 	int64_t id = 0;
-	int err, committed = 0;
+	int err;
 
 	if (!*title || !one_line(title))
 		return req_fail(r, RT_EBADREQ, "title", "title must be one line, not empty");
@@ -407,7 +403,8 @@ static int mou_create(struct req *r)
 		goto done;
 	}
 	RT_CRASH_POINT("mou.git"); /* committed in git, no row yet */
-	committed = !out.unchanged;
+	if (!out.unchanged && (err = made_commit(r, &gs, out.commit)))
+		goto done;
 	rt_now(now);
 	if ((err = store_mou_set_head(r->srv->db, id, out.commit, now)) ||
 	    (err = store_mou_version_add(r->srv->db, id, out.commit, r->member_id, now))) {
@@ -423,10 +420,6 @@ static int mou_create(struct req *r)
 		goto done;
 	r->data = json_pack("{s:O, s:s}", "mou", view, "commit", out.commit);
 done:
-	if (committed && err)
-		unwind(gs, out.commit);
-	else if (committed)
-		add_unsettled(r->coalition_id, id, out.commit);
 	json_decref(view);
 	json_decref(parties);
 	gitstore_close(gs);
@@ -505,7 +498,7 @@ static int mou_save(struct req *r)
 	const char *base, *body = arg_str(r, "body");
 	char file[64], name[256], email[256], now[21], *msg = NULL;
 	json_t *view = NULL;
-	int err, committed = 0;
+	int err;
 
 	if (arg_commit(r, "base", &base) || load_mou(r, ROLES_EDIT, &m))
 		return r->err;
@@ -544,7 +537,8 @@ static int mou_save(struct req *r)
 		goto done;
 	}
 	RT_CRASH_POINT("mou.git");
-	committed = 1;
+	if ((err = made_commit(r, &gs, out.commit)))
+		goto done;
 	rt_now(now);
 	if ((err = store_mou_set_head(r->srv->db, m.id, out.commit, now)) ||
 	    (err = store_mou_version_add(r->srv->db, m.id, out.commit, r->member_id, now))) {
@@ -562,10 +556,6 @@ static int mou_save(struct req *r)
 		goto done;
 	r->data = json_pack("{s:s, s:b, s:O}", "commit", out.commit, "merged", out.merged, "mou", view);
 done:
-	if (committed && err)
-		unwind(gs, out.commit);
-	else if (committed)
-		add_unsettled(m.coalition_id, m.id, out.commit);
 	json_decref(view);
 	gitstore_close(gs);
 	store_mou_info_free(&m);

@@ -161,9 +161,23 @@ void db_close(struct db *db)
 	free(db);
 }
 
+int db_txn_lost(struct db *db)
+{
+	return db->in_txn && sqlite3_get_autocommit(db->h);
+}
+
 sqlite3_stmt *db_prep(struct db *db, const char *sql)
 {
 	size_t i = ((uintptr_t)sql >> 3) & (CACHE_SIZE - 1);
+
+	/* SQLite rolls the whole transaction back by itself after some errors
+	 * (out of memory, I/O, disk full). A statement run now would run in
+	 * autocommit mode: a write would commit at once, alone, whatever
+	 * becomes of its request. Nothing runs until db_rollback. */
+	if (db_txn_lost(db)) {
+		fprintf(stderr, "roundtable: the transaction was rolled back by SQLite; statement refused\n");
+		return NULL;
+	}
 
 	for (size_t probes = 0; probes < CACHE_SIZE; probes++, i = (i + 1) & (CACHE_SIZE - 1)) {
 		if (db->cache[i].sql == sql) {
@@ -197,6 +211,7 @@ int db_begin(struct db *db, int write)
 	 * shell) BEGIN IMMEDIATE on it fails with SQLITE_BUSY_SNAPSHOT, write
 	 * after write, until a restart (tests/unit/test_db.c). */
 	db_reset_busy(db);
+	db->in_txn = 0;
 	if (db_exec(db, write ? "BEGIN IMMEDIATE" : "BEGIN") != RT_OK)
 		return RT_EINTERNAL;
 	db->in_txn = 1;

@@ -50,6 +50,10 @@ int db_savepoint_end(struct db *db, int keep);
  * ROLLBACK; test builds abort there instead, naming the statement (unless
  * RT_BUSY_LOG is set). Returns how many were busy. */
 int db_reset_busy(struct db *db);
+/* Is a transaction open by db_begin gone, rolled back by SQLite itself
+ * after an error (out of memory, I/O)? Then db_prep refuses every
+ * statement until db_rollback: none may run in autocommit mode. */
+int db_txn_lost(struct db *db);
 /* Runs SQL text without results. */
 int db_exec(struct db *db, const char *sql);
 

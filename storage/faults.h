@@ -7,6 +7,11 @@
  * environment. It starts disarmed; each SIGUSR2 toggles armed/disarmed, and
  * stderr says "faults: armed" or "faults: disarmed (N of M allocations
  * failed)". While armed, every n-th memory allocation SQLite makes fails.
+ *
+ * Failing row reads: RT_FAIL_STEP=n (alone or with RT_FAIL_ALLOC; the same
+ * SIGUSR2 arms both). While armed, every n-th row read of a loop over rows
+ * (step_row, storage/stmt.h) fails as a disk read error would, so a list
+ * read or a replay of the event log breaks off midway.
  */
 #ifndef RT_FAULTS_H
 #define RT_FAULTS_H
@@ -20,5 +25,15 @@ void faults_install(void);
  * fails is the loop's own, the same in every run (the tests replay exact
  * failure points). Does nothing in other builds. */
 void faults_exempt_thread(void);
+
+/* Should this row read fail? (step_row asks; always 0 unless armed.) */
+#ifdef RT_FAULTS
+int faults_fail_row(void);
+#else
+static inline int faults_fail_row(void)
+{
+	return 0;
+}
+#endif
 
 #endif

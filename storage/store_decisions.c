@@ -9,19 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PREP(var, sql)                                  \
-	sqlite3_stmt *var = db_prep(db, sql);           \
-	if (!var)                                       \
-		return RT_EINTERNAL
-
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 /* A column as a malloc'd string, NULL for SQL NULL. */
 static char *col_dup(sqlite3_stmt *st, int col)
 {
@@ -176,13 +163,14 @@ int store_decision_ids(struct db *db, int64_t coalition_id, const char *status, 
 
 int store_decisions_due(struct db *db, const char *now, int64_t *ids, size_t max, size_t *n)
 {
+	int err = RT_OK;
 	PREP(st, "SELECT id FROM decisions WHERE status = 'open' AND closes_at <= ? ORDER BY closes_at, id");
 	*n = 0;
 	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	while (*n < max && sqlite3_step(st) == SQLITE_ROW)
+	while (*n < max && step_row(st, &err))
 		ids[(*n)++] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return RT_OK;
+	return err;
 }
 
 int store_decision_close(struct db *db, int64_t id, int64_t closed_by, const char *outcome_statement,
@@ -265,20 +253,22 @@ int store_voter_add(struct db *db, int64_t decision_id, const unsigned char tag[
 
 int store_voter_count(struct db *db, int64_t decision_id, int64_t *n)
 {
+	int err = RT_OK;
 	PREP(st, "SELECT COUNT(*) FROM decision_voters WHERE decision_id = ?");
 	sqlite3_bind_int64(st, 1, decision_id);
-	*n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	*n = step_lookup(st, &err) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	return RT_OK;
+	return err;
 }
 
 int store_ballot_count(struct db *db, int64_t decision_id, int64_t *n)
 {
+	int err = RT_OK;
 	PREP(st, "SELECT COUNT(*) FROM decision_ballots WHERE decision_id = ?");
 	sqlite3_bind_int64(st, 1, decision_id);
-	*n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	*n = step_lookup(st, &err) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	return RT_OK;
+	return err;
 }
 
 /* Reads the ballot columns (ballot_id, member_id, unit, organization, owner,
@@ -421,7 +411,8 @@ int store_decision_idem_get(struct db *db, int64_t decision_id, const unsigned c
 	*len = 0;
 	sqlite3_bind_int64(st, 1, decision_id);
 	sqlite3_bind_blob(st, 2, tag, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	/* A failed read is an error: read as "no record", the cast would run twice. */
+	if (step_lookup(st, &err) == SQLITE_ROW) {
 		const void *p = sqlite3_column_blob(st, 0);
 		int n = sqlite3_column_bytes(st, 0);
 		if (!p || n <= 0 || !(*sealed = malloc((size_t)n))) {
@@ -432,7 +423,7 @@ int store_decision_idem_get(struct db *db, int64_t decision_id, const unsigned c
 		}
 	}
 	sqlite3_reset(st);
-	return err;
+	return err == RT_ENOTFOUND ? RT_OK : err;
 }
 
 int store_decision_idem_put(struct db *db, int64_t decision_id, const unsigned char tag[32],
@@ -528,6 +519,8 @@ int store_decision_scrub(struct db *db, int64_t decision_id)
 		}
 		col_blob32(tags[n_tags++], st, 0, NULL);
 	}
+	if (!err && rc != SQLITE_DONE) /* the tags are all deleted below: all must be read */
+		err = RT_EINTERNAL;
 	sqlite3_reset(st);
 	if (err)
 		goto done;

@@ -11,27 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PREP(var, sql)                                  \
-	sqlite3_stmt *var = db_prep(db, sql);           \
-	if (!var)                                       \
-		return RT_EINTERNAL
-
 /* The columns of a message as JSON, read by message_row from column `c` on. */
 #define MSG_COLS "m.id, m.thread_id, m.author_id, a.name, m.anonymous, m.reply_to, m.body," \
 	" m.html, m.created_at, m.edited_at, m.deleted"
 #define MSG_FROM " FROM messages m LEFT JOIN members a ON a.id = m.author_id"
 #define MSG_NCOLS 11
-
-static json_t *text_or_null(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() : json_string(db_col_text(st, col));
-}
-
-static json_t *int_or_null(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
-	                                                 : json_integer(sqlite3_column_int64(st, col));
-}
 
 /* A message object from the MSG_COLS of the current row. */
 static json_t *message_row(sqlite3_stmt *st)
@@ -46,11 +30,11 @@ static json_t *message_row(sqlite3_stmt *st)
 	                 "thread", (json_int_t)sqlite3_column_int64(st, 1),
 	                 "author", author,
 	                 "anonymous", sqlite3_column_int(st, 4),
-	                 "reply_to", int_or_null(st, 5),
+	                 "reply_to", col_json_int(st, 5),
 	                 "body", db_col_text(st, 6),
 	                 "html", db_col_text(st, 7),
 	                 "created_at", db_col_text(st, 8),
-	                 "edited_at", text_or_null(st, 9),
+	                 "edited_at", col_json(st, 9),
 	                 "deleted", sqlite3_column_int(st, 10));
 }
 
@@ -131,7 +115,7 @@ static json_t *thread_row(sqlite3_stmt *st)
 	                 "title", db_col_text(st, 1),
 	                 "allow_anonymous", sqlite3_column_int(st, 2),
 	                 "message_count", (json_int_t)sqlite3_column_int64(st, 3),
-	                 "last_message_at", text_or_null(st, 4),
+	                 "last_message_at", col_json(st, 4),
 	                 "created_at", db_col_text(st, 5),
 	                 "created_by", "id", (json_int_t)sqlite3_column_int64(st, 6), "name", db_col_text(st, 7),
 	                 "read_upto", (json_int_t)sqlite3_column_int64(st, 8),
@@ -153,10 +137,11 @@ int store_thread_json(struct db *db, int64_t thread_id, int64_t member_id, json_
 
 int store_thread_list(struct db *db, int64_t coalition_id, int64_t member_id, json_t **out)
 {
-	json_t *list = json_array();
+	json_t *list;
 	int rc, err = RT_OK;
 	PREP(st, "SELECT " THREAD_COLS THREAD_FROM " WHERE t.coalition_id = ?1"
 	         " ORDER BY COALESCE(t.last_message_at, t.created_at) DESC, t.id DESC");
+	list = json_array();
 	sqlite3_bind_int64(st, 1, coalition_id);
 	sqlite3_bind_int64(st, 2, member_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -165,12 +150,7 @@ int store_thread_list(struct db *db, int64_t coalition_id, int64_t member_id, js
 	if (rc != SQLITE_DONE)
 		err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	if (err) {
-		json_decref(list);
-		list = NULL;
-	}
-	*out = list;
-	return err;
+	return list_out(list, err, out);
 }
 
 int store_message_insert(struct db *db, int64_t thread_id, int64_t author_id, int anonymous,
@@ -248,11 +228,12 @@ int store_message_json(struct db *db, int64_t message_id, json_t **out)
 int store_message_page(struct db *db, int64_t thread_id, int64_t before, int limit,
                        json_t **out, int *more)
 {
-	json_t *page = json_array(), *row = NULL;
+	json_t *page, *row = NULL;
 	int rc, n = 0, err = RT_OK;
 	/* Newest first from the index, limit + 1 rows to learn whether more exist. */
 	PREP(st, "SELECT " MSG_COLS MSG_FROM " WHERE m.thread_id = ?1 AND m.id < ?2"
 	         " ORDER BY m.id DESC LIMIT ?3");
+	page = json_array();
 	*more = 0;
 	sqlite3_bind_int64(st, 1, thread_id);
 	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
@@ -322,9 +303,10 @@ int store_message_delete(struct db *db, int64_t message_id, const char *at)
 
 int store_message_versions(struct db *db, int64_t message_id, json_t **out)
 {
-	json_t *list = json_array();
+	json_t *list;
 	int rc, err = RT_OK;
 	PREP(st, "SELECT body, html, at FROM message_versions WHERE message_id = ? ORDER BY version");
+	list = json_array();
 	sqlite3_bind_int64(st, 1, message_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "body", db_col_text(st, 0),
@@ -333,12 +315,7 @@ int store_message_versions(struct db *db, int64_t message_id, json_t **out)
 	if (rc != SQLITE_DONE)
 		err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	if (err) {
-		json_decref(list);
-		list = NULL;
-	}
-	*out = list;
-	return err;
+	return list_out(list, err, out);
 }
 
 int store_thread_mark_read(struct db *db, int64_t thread_id, int64_t member_id, int64_t upto,
@@ -508,7 +485,7 @@ static char *snippet_of(const char *hl)
 int store_search(struct db *db, int64_t coalition_id, const char *fts_query, int limit,
                  json_t **out)
 {
-	json_t *hits = json_array(), *msg = NULL;
+	json_t *hits = NULL, *msg = NULL;
 	char *scoped = NULL, *snip = NULL;
 	int rc, err = RT_OK, prefixes = 0;
 	sqlite3_stmt *hl = db_prep(db, "SELECT highlight(messages_fts, 0, char(1), char(2)) FROM messages_fts"
@@ -522,7 +499,7 @@ int store_search(struct db *db, int64_t coalition_id, const char *fts_query, int
 	         " LEFT JOIN members a ON a.id = m.author_id JOIN threads t ON t.id = m.thread_id"
 	         " WHERE t.coalition_id = ?2 AND m.deleted = 0 ORDER BY r.score, m.id DESC");
 	*out = NULL;
-	if (!hits || !hl || !(scoped = scope_query(fts_query, coalition_id, &prefixes))) {
+	if (!(hits = json_array()) || !hl || !(scoped = scope_query(fts_query, coalition_id, &prefixes))) {
 		err = RT_EINTERNAL;
 		goto done;
 	}
@@ -550,10 +527,5 @@ int store_search(struct db *db, int64_t coalition_id, const char *fts_query, int
 done:
 	sqlite3_reset(st);
 	free(scoped);
-	if (err) {
-		json_decref(hits);
-		hits = NULL;
-	}
-	*out = hits;
-	return err;
+	return list_out(hits, err, out);
 }

@@ -106,7 +106,7 @@ int store_events_since(struct db *db, int64_t coalition_id, int64_t since, int64
                        unsigned roles, int limit, event_row_fn fn, void *ud)
 {
 	struct event_row ev;
-	int n = 0;
+	int n = 0, err = RT_OK;
 	sqlite3_stmt *st = db_prep(db,
 		"SELECT seq, type, audience, audience_member, actor, at, payload FROM events"
 		" WHERE coalition_id = ?1 AND seq > ?2 AND (audience = 0 OR (audience = 1 AND ?3)"
@@ -118,14 +118,14 @@ int store_events_since(struct db *db, int64_t coalition_id, int64_t since, int64
 	sqlite3_bind_int(st, 3, (roles & ROLE_CONVENER) ? 1 : 0);
 	sqlite3_bind_int64(st, 4, member_id);
 	sqlite3_bind_int(st, 5, limit);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (step_row(st, &err)) {
 		row_from_stmt(&ev, st, coalition_id);
 		if (fn(&ev, ud) != 0)
 			break;
 		n++;
 	}
 	sqlite3_reset(st);
-	return n;
+	return err ? err : n; /* a read that failed midway is not "caught up" */
 }
 
 int64_t store_events_last_seq(struct db *db, int64_t coalition_id)
@@ -156,28 +156,28 @@ int store_audit_list(struct db *db, int64_t coalition_id, int64_t after, int lim
 	sqlite3_stmt *st = db_prep(db, "SELECT seq, type, actor, at, hash, prev FROM events"
 	                               " WHERE coalition_id = ? AND seq > ? ORDER BY seq LIMIT ?");
 	json_t *arr;
-	int n = 0;
+	int n = 0, err = RT_OK;
 	if (!st)
 		return RT_EINTERNAL;
 	arr = json_array();
 	sqlite3_bind_int64(st, 1, coalition_id);
 	sqlite3_bind_int64(st, 2, after);
 	sqlite3_bind_int(st, 3, limit + 1);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (step_row(st, &err)) {
 		if (++n > limit)
 			break;
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:s, s:o, s:o}",
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:s, s:o, s:o}",
 			"seq", (json_int_t)sqlite3_column_int64(st, 0), "type", db_col_text(st, 1),
 			"actor", sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null()
 			         : json_integer(sqlite3_column_int64(st, 2)),
 			"at", db_col_text(st, 3),
 			"hash", hex_json(sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4)),
-			"prev", hex_json(sqlite3_column_blob(st, 5), sqlite3_column_bytes(st, 5))));
+			"prev", hex_json(sqlite3_column_blob(st, 5), sqlite3_column_bytes(st, 5)))))
+			err = RT_EINTERNAL;
 	}
 	sqlite3_reset(st);
 	*more = n > limit;
-	*out = arr;
-	return RT_OK;
+	return list_out(arr, err, out);
 }
 
 int store_audit_verify(struct db *db, int64_t coalition_id, int *ok, int64_t *entries,
@@ -186,6 +186,7 @@ int store_audit_verify(struct db *db, int64_t coalition_id, int *ok, int64_t *en
 	unsigned char expect_prev[32] = { 0 }, h[32];
 	struct event_row ev;
 	int64_t n = 0, want_seq = 1;
+	int err = RT_OK;
 	char hex[65] = "";
 	sqlite3_stmt *st = db_prep(db,
 		"SELECT seq, type, audience, audience_member, actor, at, payload, prev, hash FROM events"
@@ -195,7 +196,7 @@ int store_audit_verify(struct db *db, int64_t coalition_id, int *ok, int64_t *en
 	*ok = 1;
 	*bad_seq = 0;
 	sqlite3_bind_int64(st, 1, coalition_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (step_row(st, &err)) {
 		const void *prev = sqlite3_column_blob(st, 7), *hash = sqlite3_column_blob(st, 8);
 		row_from_stmt(&ev, st, coalition_id);
 		n++;
@@ -214,6 +215,8 @@ int store_audit_verify(struct db *db, int64_t coalition_id, int *ok, int64_t *en
 		want_seq = ev.seq + 1;
 	}
 	sqlite3_reset(st);
+	if (err) /* a chain read in part is not verified */
+		return err;
 	/* Rows removed from the end: the coalition's counter says more exist. */
 	if (*ok && want_seq - 1 != store_events_last_seq(db, coalition_id)) {
 		*ok = 0;

@@ -28,7 +28,9 @@ int store_event_append(struct db *db, struct event_row *ev);
 /* Calls fn for each event of the coalition after seq since that a member
  * with these roles may see, in seq order, at most limit of them, until fn
  * returns non-zero (that event is not counted). Returns the number delivered
- * (>= 0) or an rt_err. ev->payload is valid during fn only. */
+ * (>= 0) or an rt_err: also when the read failed after some events were
+ * delivered, so a caller never takes a cut-short read for the end of the
+ * log. ev->payload is valid during fn only. */
 typedef int (*event_row_fn)(const struct event_row *ev, void *ud);
 int store_events_since(struct db *db, int64_t coalition_id, int64_t since, int64_t member_id,
                        unsigned roles, int limit, event_row_fn fn, void *ud);

@@ -9,19 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PREP(var, sql)                                  \
-	sqlite3_stmt *var = db_prep(db, sql);           \
-	if (!var)                                       \
-		return RT_EINTERNAL
-
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 int store_member_create(struct db *db, const char *email, const char *name,
                         const char *pw_hash, int is_admin, int64_t *out_id)
 {
@@ -146,15 +133,16 @@ int store_coalitions_of(struct db *db, int64_t member_id, int all, json_t **out)
 	         " LEFT JOIN memberships m ON m.coalition_id = c.id AND m.member_id = ?1"
 	         " WHERE ?2 OR m.member_id IS NOT NULL ORDER BY c.name");
 	json_t *arr = json_array();
+	int err = arr ? RT_OK : RT_EINTERNAL;
 	sqlite3_bind_int64(st, 1, member_id);
 	sqlite3_bind_int(st, 2, all ? 1 : 0);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "slug", db_col_text(st, 0),
+	while (step_row(st, &err))
+		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "slug", db_col_text(st, 0),
 		                                     "name", db_col_text(st, 1), "description", db_col_text(st, 2),
-		                                     "roles", roles_to_json((unsigned)sqlite3_column_int(st, 3))));
+		                                     "roles", roles_to_json((unsigned)sqlite3_column_int(st, 3)))))
+			err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	*out = arr;
-	return RT_OK;
+	return list_out(arr, err, out);
 }
 
 int store_membership_roles(struct db *db, int64_t coalition_id, int64_t member_id, unsigned *roles)
@@ -225,12 +213,13 @@ int store_coalition_members(struct db *db, int64_t coalition_id, json_t **out)
 	PREP(st, "SELECT m.id, m.name, ms.organization, ms.roles FROM memberships ms"
 	         " JOIN members m ON m.id = ms.member_id WHERE ms.coalition_id = ? ORDER BY m.name, m.id");
 	json_t *arr = json_array();
+	int err = arr ? RT_OK : RT_EINTERNAL;
 	sqlite3_bind_int64(st, 1, coalition_id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, membership_row(st));
+	while (step_row(st, &err))
+		if (json_array_append_new(arr, membership_row(st)))
+			err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	*out = arr;
-	return RT_OK;
+	return list_out(arr, err, out);
 }
 
 int store_session_create(struct db *db, const unsigned char hash[32], int64_t member_id,
@@ -334,16 +323,17 @@ int store_invite_list(struct db *db, int64_t coalition_id, json_t **out)
 	PREP(st, "SELECT id, email, name, roles, organization, created_at, accepted_at, expires_at FROM invites"
 	         " WHERE coalition_id = ? ORDER BY id DESC");
 	json_t *arr = json_array();
+	int err = arr ? RT_OK : RT_EINTERNAL;
 	sqlite3_bind_int64(st, 1, coalition_id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o, s:o, s:s, s:o, s:s}",
+	while (step_row(st, &err))
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o, s:o, s:s, s:o, s:s}",
 			"id", (json_int_t)sqlite3_column_int64(st, 0), "email", db_col_text(st, 1),
 			"name", db_col_text(st, 2), "roles", roles_to_json((unsigned)sqlite3_column_int(st, 3)),
 			"organization", sqlite3_column_type(st, 4) == SQLITE_NULL ? json_null() : json_string(db_col_text(st, 4)),
 			"created_at", db_col_text(st, 5),
 			"accepted_at", sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null() : json_string(db_col_text(st, 6)),
-			"expires_at", db_col_text(st, 7)));
+			"expires_at", db_col_text(st, 7))))
+			err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	*out = arr;
-	return RT_OK;
+	return list_out(arr, err, out);
 }

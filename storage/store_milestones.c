@@ -14,35 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PREP(var, sql)                                  \
-	sqlite3_stmt *var = db_prep(db, sql);           \
-	if (!var)                                       \
-		return RT_EINTERNAL
-
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-/* A nullable text column as a new JSON string or null. */
-static json_t *col_str(sqlite3_stmt *st, int col)
-{
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return json_null();
-	return json_string(db_col_text(st, col));
-}
-
-/* A nullable number column as a new JSON real or null. */
-static json_t *col_num(sqlite3_stmt *st, int col)
-{
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return json_null();
-	return json_real(sqlite3_column_double(st, col));
-}
-
 /* {id, name} of a member whose id and name are in columns col and col+1, or null. */
 static json_t *col_person(sqlite3_stmt *st, int col)
 {
@@ -184,12 +155,12 @@ int store_milestone_json(struct db *db, int64_t id, json_t **out)
 		*out = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:s, s:I, s:o}",
 		                 "id", (json_int_t)sqlite3_column_int64(st, 0), "coalition", db_col_text(st, 1),
 		                 "title", db_col_text(st, 2), "body", db_col_text(st, 3),
-		                 "category", col_str(st, 4), "due", col_str(st, 5), "owner", col_person(st, 6),
-		                 "status", db_col_text(st, 8), "metric", metric, "value", col_num(st, 13),
+		                 "category", col_json(st, 4), "due", col_json(st, 5), "owner", col_person(st, 6),
+		                 "status", db_col_text(st, 8), "metric", metric, "value", col_json_real(st, 13),
 		                 "created_by", col_person(st, 14), "created_at", db_col_text(st, 16),
 		                 "updated_at", db_col_text(st, 17),
 		                 "updates_count", (json_int_t)sqlite3_column_int64(st, 18),
-		                 "last_update_at", col_str(st, 19));
+		                 "last_update_at", col_json(st, 19));
 		err = *out ? RT_OK : RT_EINTERNAL;
 	}
 	sqlite3_reset(st);
@@ -222,18 +193,19 @@ int store_milestone_ids(struct db *db, int64_t coalition_id, json_t **out)
 
 int store_milestone_updates(struct db *db, int64_t milestone_id, json_t **out)
 {
-	json_t *arr = json_array();
+	json_t *arr;
 	int rc;
 	PREP(st, "SELECT u.id, u.author_id, a.name, u.status, u.previous_status, u.value, u.note, u.at"
 	         " FROM milestone_updates u LEFT JOIN members a ON a.id = u.author_id"
 	         " WHERE u.milestone_id = ? ORDER BY u.at DESC, u.id DESC");
+	arr = json_array();
 	sqlite3_bind_int64(st, 1, milestone_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:s}",
 		                                     "id", (json_int_t)sqlite3_column_int64(st, 0),
-		                                     "author", col_person(st, 1), "status", col_str(st, 3),
+		                                     "author", col_person(st, 1), "status", col_json(st, 3),
 		                                     "previous_status", db_col_text(st, 4),
-		                                     "value", col_num(st, 5), "note", db_col_text(st, 6),
+		                                     "value", col_json_real(st, 5), "note", db_col_text(st, 6),
 		                                     "at", db_col_text(st, 7)));
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -246,10 +218,11 @@ int store_milestone_updates(struct db *db, int64_t milestone_id, json_t **out)
 
 int store_milestone_series(struct db *db, int64_t milestone_id, json_t **out)
 {
-	json_t *arr = json_array();
+	json_t *arr;
 	int rc;
 	PREP(st, "SELECT at, value FROM milestone_updates WHERE milestone_id = ? AND value IS NOT NULL"
 	         " ORDER BY at, id");
+	arr = json_array();
 	sqlite3_bind_int64(st, 1, milestone_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(arr, json_pack("{s:s, s:f}", "at", db_col_text(st, 0),
@@ -361,11 +334,12 @@ static json_t *target_title(struct db *db, const char *kind, int64_t target_id)
 
 int store_milestone_links(struct db *db, int64_t milestone_id, json_t **out)
 {
-	json_t *arr = json_array();
+	json_t *arr;
 	int rc;
 	PREP(st, "SELECT l.kind, l.target_id, l.created_by, m.name, l.created_at FROM milestone_links l"
 	         " LEFT JOIN members m ON m.id = l.created_by WHERE l.milestone_id = ?"
 	         " ORDER BY l.created_at, l.kind, l.target_id");
+	arr = json_array();
 	sqlite3_bind_int64(st, 1, milestone_id);
 	/* Copy the rows out first: reading titles prepares other statements. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)

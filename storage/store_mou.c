@@ -10,11 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PREP(var, sql)                                  \
-	sqlite3_stmt *var = db_prep(db, sql);           \
-	if (!var)                                       \
-		return RT_EINTERNAL
-
 static void bind_member(sqlite3_stmt *st, int i, int64_t member_id)
 {
 	if (member_id > 0)
@@ -100,23 +95,6 @@ int store_mou_version_known(struct db *db, int64_t mou_id, const char *commit)
 	return rc == SQLITE_ROW;
 }
 
-int store_mou_version_recorded(struct db *db, int64_t mou_id, const char *commit, int *recorded)
-{
-	sqlite3_stmt *st = db_prep(db, "SELECT 1 FROM mou_versions WHERE mou_id = ? AND commit_id = ?");
-	int rc;
-	*recorded = 0;
-	if (!st)
-		return RT_EINTERNAL;
-	sqlite3_bind_int64(st, 1, mou_id);
-	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return RT_EINTERNAL;
-	*recorded = rc == SQLITE_ROW;
-	return RT_OK;
-}
-
 int store_mou_info(struct db *db, int64_t id, struct mou_info *out)
 {
 	int err;
@@ -188,32 +166,38 @@ int store_mou_json(struct db *db, int64_t id, json_t **out)
 
 int store_mou_ids(struct db *db, int64_t coalition_id, json_t **out)
 {
-	json_t *list = json_array();
+	json_t *list;
+	int err = RT_OK;
 	PREP(st, "SELECT id FROM mous WHERE coalition_id = ? ORDER BY updated_at DESC, id DESC");
+	list = json_array();
 	if (!list)
 		return RT_EINTERNAL;
 	sqlite3_bind_int64(st, 1, coalition_id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(list, json_integer(sqlite3_column_int64(st, 0)));
-	*out = list;
-	return RT_OK;
+	while (step_row(st, &err))
+		if (json_array_append_new(list, json_integer(sqlite3_column_int64(st, 0))))
+			err = RT_EINTERNAL;
+	sqlite3_reset(st);
+	return list_out(list, err, out);
 }
 
 int store_mou_signatures(struct db *db, int64_t mou_id, json_t **out)
 {
-	json_t *list = json_array();
+	json_t *list;
+	int err = RT_OK;
 	PREP(st, "SELECT s.organization, s.member_id, m.name, s.commit_id, s.at FROM mou_signatures s"
 	         " JOIN members m ON m.id = s.member_id WHERE s.mou_id = ? ORDER BY s.rowid");
+	list = json_array();
 	if (!list)
 		return RT_EINTERNAL;
 	sqlite3_bind_int64(st, 1, mou_id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(list, json_pack("{s:s, s:{s:I, s:s}, s:s, s:s}", "organization", db_col_text(st, 0),
+	while (step_row(st, &err))
+		if (json_array_append_new(list, json_pack("{s:s, s:{s:I, s:s}, s:s, s:s}", "organization", db_col_text(st, 0),
 		                                      "member", "id", (json_int_t)sqlite3_column_int64(st, 1), "name",
 		                                      db_col_text(st, 2), "commit", db_col_text(st, 3),
-		                                      "at", db_col_text(st, 4)));
-	*out = list;
-	return RT_OK;
+		                                      "at", db_col_text(st, 4))))
+			err = RT_EINTERNAL;
+	sqlite3_reset(st);
+	return list_out(list, err, out);
 }
 
 int store_mou_sign(struct db *db, int64_t mou_id, const char *organization, const char *commit,
@@ -244,15 +228,18 @@ int store_mou_member_org(struct db *db, int64_t coalition_id, int64_t member_id,
 
 int store_mou_coalitions(struct db *db, json_t **out)
 {
-	json_t *list = json_array();
+	json_t *list;
+	int err = RT_OK;
 	PREP(st, "SELECT id, slug FROM coalitions ORDER BY id");
+	list = json_array();
 	if (!list)
 		return RT_EINTERNAL;
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(list, json_pack("{s:I, s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-		                                      "slug", db_col_text(st, 1)));
-	*out = list;
-	return RT_OK;
+	while (step_row(st, &err))
+		if (json_array_append_new(list, json_pack("{s:I, s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+		                                      "slug", db_col_text(st, 1))))
+			err = RT_EINTERNAL;
+	sqlite3_reset(st);
+	return list_out(list, err, out);
 }
 
 int64_t store_mou_member_by_email(struct db *db, const char *email)

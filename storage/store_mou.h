@@ -34,8 +34,6 @@ int store_mou_set_head(struct db *db, int64_t id, const char *commit, const char
 int store_mou_version_add(struct db *db, int64_t mou_id, const char *commit, int64_t member_id, const char *at);
 /* Does the MOU have this commit as a recorded version? (1/0) */
 int store_mou_version_known(struct db *db, int64_t mou_id, const char *commit);
-/* The same, telling a failed read apart: RT_OK with *recorded 1/0, or RT_EINTERNAL. */
-int store_mou_version_recorded(struct db *db, int64_t mou_id, const char *commit, int *recorded);
 
 /* The MOU's row; RT_ENOTFOUND if none. Free with store_mou_info_free. */
 int store_mou_info(struct db *db, int64_t id, struct mou_info *out);

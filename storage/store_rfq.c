@@ -8,27 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PREP(var, sql)                                  \
-	sqlite3_stmt *var = db_prep(db, sql);           \
-	if (!var)                                       \
-		return RT_EINTERNAL
-
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-/* A text column as a JSON string, or null for SQL NULL. */
-static json_t *col_json(sqlite3_stmt *st, int i)
-{
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		return json_null();
-	return json_string(db_col_text(st, i));
-}
-
 /* Runs a one-row insert and returns the new rowid. */
 static int insert_id(struct db *db, sqlite3_stmt *st, int64_t *out_id)
 {
@@ -98,55 +77,62 @@ int store_rfq_set_status(struct db *db, int64_t id, const char *status, const ch
 
 int store_rfq_due(struct db *db, const char *now, int64_t *ids, int max, int *n)
 {
+	int err = RT_OK;
 	PREP(st, "SELECT id FROM rfqs WHERE status = 'published' AND closes_at <= ? ORDER BY closes_at, id LIMIT ?");
 	*n = 0;
 	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, max);
-	while (*n < max && sqlite3_step(st) == SQLITE_ROW)
+	while (*n < max && step_row(st, &err))
 		ids[(*n)++] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return RT_OK;
+	return err;
 }
 
 static int rfq_questions(struct db *db, int64_t id, json_t *arr)
 {
+	int err = RT_OK;
 	PREP(st, "SELECT id, section, text, addendum_id FROM rfq_questions WHERE rfq_id = ? ORDER BY position, id");
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o}",
+	while (step_row(st, &err))
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o}",
 			"id", (json_int_t)sqlite3_column_int64(st, 0), "section", db_col_text(st, 1),
 			"text", db_col_text(st, 2), "addendum",
 			sqlite3_column_type(st, 3) == SQLITE_NULL ? json_null()
-			                                          : json_integer(sqlite3_column_int64(st, 3))));
+			                                          : json_integer(sqlite3_column_int64(st, 3)))))
+			err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	return RT_OK;
+	return err;
 }
 
 static int rfq_criteria(struct db *db, int64_t id, json_t *arr)
 {
+	int err = RT_OK;
 	PREP(st, "SELECT id, name, description, weight, max FROM rfq_criteria WHERE rfq_id = ? ORDER BY position, id");
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (step_row(st, &err)) {
 		double w = sqlite3_column_double(st, 3);
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o, s:i}",
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o, s:i}",
 			"id", (json_int_t)sqlite3_column_int64(st, 0), "name", db_col_text(st, 1),
 			"description", db_col_text(st, 2),
 			"weight", w == (double)(json_int_t)w ? json_integer((json_int_t)w) : json_real(w),
-			"max", sqlite3_column_int(st, 4)));
+			"max", sqlite3_column_int(st, 4))))
+			err = RT_EINTERNAL;
 	}
 	sqlite3_reset(st);
-	return RT_OK;
+	return err;
 }
 
 static int rfq_addenda(struct db *db, int64_t id, json_t *arr)
 {
+	int err = RT_OK;
 	PREP(st, "SELECT id, text, created_at FROM rfq_addenda WHERE rfq_id = ? ORDER BY id");
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-		                                     "text", db_col_text(st, 1), "at", db_col_text(st, 2)));
+	while (step_row(st, &err))
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+		                                     "text", db_col_text(st, 1), "at", db_col_text(st, 2))))
+			err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	return RT_OK;
+	return err;
 }
 
 int store_rfq_json(struct db *db, int64_t id, json_t **out)
@@ -189,16 +175,18 @@ done:
 
 int store_rfq_list(struct db *db, int64_t coalition_id, json_t **out)
 {
-	json_t *arr = json_array();
+	int err = RT_OK;
+	json_t *arr;
 	PREP(st, "SELECT id, title, status, closes_at, created_at FROM rfqs WHERE coalition_id = ? ORDER BY id DESC");
+	arr = json_array();
 	sqlite3_bind_int64(st, 1, coalition_id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s}",
+	while (step_row(st, &err))
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s}",
 			"id", (json_int_t)sqlite3_column_int64(st, 0), "title", db_col_text(st, 1),
-			"status", db_col_text(st, 2), "closes_at", db_col_text(st, 3), "created_at", db_col_text(st, 4)));
+			"status", db_col_text(st, 2), "closes_at", db_col_text(st, 3), "created_at", db_col_text(st, 4))))
+			err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	*out = arr;
-	return RT_OK;
+	return list_out(arr, err, out);
 }
 
 int store_rfq_question_add(struct db *db, int64_t rfq_id, const char *section, const char *text,
@@ -351,19 +339,21 @@ int store_rfq_respondent_json(struct db *db, int64_t id, json_t **out)
 
 int store_rfq_respondents_json(struct db *db, int64_t rfq_id, json_t **out)
 {
-	json_t *arr = json_array();
+	int err = RT_OK;
+	json_t *arr;
 	PREP(st, "SELECT r.id, r.organization, r.email, r.invited_at, r.final_at, r.selected, "
 	         "(SELECT count(*) FROM rfq_answers a WHERE a.respondent_id = r.id) "
 	         "FROM rfq_respondents r WHERE r.rfq_id = ? ORDER BY r.id");
+	arr = json_array();
 	sqlite3_bind_int64(st, 1, rfq_id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:i}",
+	while (step_row(st, &err))
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:i}",
 			"id", (json_int_t)sqlite3_column_int64(st, 0), "organization", db_col_text(st, 1),
 			"email", db_col_text(st, 2), "invited_at", db_col_text(st, 3), "final_at", col_json(st, 4),
-			"selected", sqlite3_column_int(st, 5), "answered", sqlite3_column_int(st, 6)));
+			"selected", sqlite3_column_int(st, 5), "answered", sqlite3_column_int(st, 6))))
+			err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	*out = arr;
-	return RT_OK;
+	return list_out(arr, err, out);
 }
 
 int store_rfq_respondent_finalize(struct db *db, int64_t id, const char *at)
@@ -418,45 +408,50 @@ int store_rfq_answer_put(struct db *db, int64_t respondent_id, int64_t question_
 
 int store_rfq_answers_json(struct db *db, int64_t respondent_id, json_t **out)
 {
-	json_t *arr = json_array();
+	int err = RT_OK;
+	json_t *arr;
 	PREP(st, "SELECT a.question_id, a.body, a.updated_at FROM rfq_answers a "
 	         "JOIN rfq_questions q ON q.id = a.question_id WHERE a.respondent_id = ? ORDER BY q.position, q.id");
+	arr = json_array();
 	sqlite3_bind_int64(st, 1, respondent_id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "question", (json_int_t)sqlite3_column_int64(st, 0),
-		                                     "body", db_col_text(st, 1), "updated_at", db_col_text(st, 2)));
+	while (step_row(st, &err))
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "question", (json_int_t)sqlite3_column_int64(st, 0),
+		                                     "body", db_col_text(st, 1), "updated_at", db_col_text(st, 2))))
+			err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	*out = arr;
-	return RT_OK;
+	return list_out(arr, err, out);
 }
 
 int store_rfq_responses_json(struct db *db, int64_t rfq_id, int64_t question_id, json_t **out)
 {
-	json_t *arr = json_array(), *cur = NULL;
+	json_t *arr, *cur = NULL;
 	int64_t cur_id = 0;
+	int err = RT_OK;
 	PREP(st, "SELECT r.id, r.organization, r.final_at, a.question_id, a.body, a.updated_at "
 	         "FROM rfq_respondents r LEFT JOIN rfq_answers a ON a.respondent_id = r.id "
 	         "  AND (?2 = 0 OR a.question_id = ?2) "
 	         "LEFT JOIN rfq_questions q ON q.id = a.question_id "
 	         "WHERE r.rfq_id = ?1 ORDER BY r.id, q.position, q.id");
+	arr = json_array();
 	sqlite3_bind_int64(st, 1, rfq_id);
 	sqlite3_bind_int64(st, 2, question_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (step_row(st, &err)) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		if (!cur || id != cur_id) {
 			cur = json_pack("{s:I, s:s, s:o, s:[]}", "respondent", (json_int_t)id, "organization",
 			                db_col_text(st, 1), "final_at", col_json(st, 2), "answers");
-			json_array_append_new(arr, cur);
+			if (json_array_append_new(arr, cur))
+				err = RT_EINTERNAL;
 			cur_id = id;
 		}
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-			json_array_append_new(json_object_get(cur, "answers"),
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+		    json_array_append_new(json_object_get(cur, "answers"),
 				json_pack("{s:I, s:s, s:s}", "question", (json_int_t)sqlite3_column_int64(st, 3),
-				          "body", db_col_text(st, 4), "updated_at", db_col_text(st, 5)));
+				          "body", db_col_text(st, 4), "updated_at", db_col_text(st, 5))))
+			err = RT_EINTERNAL;
 	}
 	sqlite3_reset(st);
-	*out = arr;
-	return RT_OK;
+	return list_out(arr, err, out);
 }
 
 int store_rfq_clarification_add(struct db *db, int64_t rfq_id, int64_t respondent_id, const char *question,
@@ -503,16 +498,18 @@ static json_t *clarification_row(sqlite3_stmt *st)
 
 int store_rfq_clarifications_json(struct db *db, int64_t rfq_id, int answered_only, json_t **out)
 {
-	json_t *arr = json_array();
+	int err = RT_OK;
+	json_t *arr;
 	PREP(st, "SELECT id, question, asked_at, answer, answered_at FROM rfq_clarifications "
 	         "WHERE rfq_id = ? AND (? = 0 OR answer IS NOT NULL) ORDER BY id");
+	arr = json_array();
 	sqlite3_bind_int64(st, 1, rfq_id);
 	sqlite3_bind_int(st, 2, answered_only);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, clarification_row(st));
+	while (step_row(st, &err))
+		if (json_array_append_new(arr, clarification_row(st)))
+			err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	*out = arr;
-	return RT_OK;
+	return list_out(arr, err, out);
 }
 
 int store_rfq_clarification_json(struct db *db, int64_t id, json_t **out)
@@ -559,16 +556,18 @@ int store_rfq_evaluator_group(struct db *db, int64_t rfq_id, int64_t member_id, 
 
 int store_rfq_evaluators_json(struct db *db, int64_t rfq_id, json_t **out)
 {
-	json_t *arr = json_array();
+	int err = RT_OK;
+	json_t *arr;
 	PREP(st, "SELECT e.member_id, m.name, e.grp FROM rfq_evaluators e JOIN members m ON m.id = e.member_id "
 	         "WHERE e.rfq_id = ? ORDER BY m.name, e.member_id");
+	arr = json_array();
 	sqlite3_bind_int64(st, 1, rfq_id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "member", (json_int_t)sqlite3_column_int64(st, 0),
-		                                     "name", db_col_text(st, 1), "group", db_col_text(st, 2)));
+	while (step_row(st, &err))
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "member", (json_int_t)sqlite3_column_int64(st, 0),
+		                                     "name", db_col_text(st, 1), "group", db_col_text(st, 2))))
+			err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	*out = arr;
-	return RT_OK;
+	return list_out(arr, err, out);
 }
 
 int store_rfq_coi_declare(struct db *db, int64_t rfq_id, int64_t member_id, int64_t respondent_id,
@@ -608,20 +607,22 @@ int store_rfq_coi_has(struct db *db, int64_t rfq_id, int64_t member_id, int64_t 
 
 int store_rfq_coi_json(struct db *db, int64_t rfq_id, int64_t member_id, json_t **out)
 {
-	json_t *arr = json_array();
+	int err = RT_OK;
+	json_t *arr;
 	PREP(st, "SELECT c.member_id, m.name, c.respondent_id, c.reason, c.declared_at FROM rfq_coi c "
 	         "JOIN members m ON m.id = c.member_id WHERE c.rfq_id = ?1 AND (?2 = 0 OR c.member_id = ?2) "
 	         "ORDER BY c.declared_at, c.member_id, c.respondent_id");
+	arr = json_array();
 	sqlite3_bind_int64(st, 1, rfq_id);
 	sqlite3_bind_int64(st, 2, member_id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:I, s:s, s:s}",
+	while (step_row(st, &err))
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:I, s:s, s:s}",
 			"member", (json_int_t)sqlite3_column_int64(st, 0), "name", db_col_text(st, 1),
 			"respondent", (json_int_t)sqlite3_column_int64(st, 2), "reason", db_col_text(st, 3),
-			"declared_at", db_col_text(st, 4)));
+			"declared_at", db_col_text(st, 4))))
+			err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	*out = arr;
-	return RT_OK;
+	return list_out(arr, err, out);
 }
 
 int store_rfq_score_put(struct db *db, int64_t rfq_id, int64_t member_id, int64_t respondent_id,
@@ -642,7 +643,8 @@ int store_rfq_score_put(struct db *db, int64_t rfq_id, int64_t member_id, int64_
 
 int store_rfq_scores_json(struct db *db, int64_t rfq_id, json_t **out)
 {
-	json_t *arr = json_array();
+	int err = RT_OK;
+	json_t *arr;
 	PREP(st, "SELECT s.member_id, m.name, e.grp, s.respondent_id, r.organization, s.criterion_id, c.name, "
 	         "s.score, s.comment, s.updated_at FROM rfq_scores s "
 	         "JOIN members m ON m.id = s.member_id "
@@ -650,17 +652,18 @@ int store_rfq_scores_json(struct db *db, int64_t rfq_id, json_t **out)
 	         "JOIN rfq_respondents r ON r.id = s.respondent_id "
 	         "JOIN rfq_criteria c ON c.id = s.criterion_id "
 	         "WHERE s.rfq_id = ? ORDER BY s.respondent_id, c.position, c.id, m.name, s.member_id");
+	arr = json_array();
 	sqlite3_bind_int64(st, 1, rfq_id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:s, s:I, s:s, s:i, s:o, s:s}",
+	while (step_row(st, &err))
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:s, s:I, s:s, s:i, s:o, s:s}",
 			"evaluator", (json_int_t)sqlite3_column_int64(st, 0), "name", db_col_text(st, 1),
 			"group", db_col_text(st, 2), "respondent", (json_int_t)sqlite3_column_int64(st, 3),
 			"organization", db_col_text(st, 4), "criterion", (json_int_t)sqlite3_column_int64(st, 5),
 			"criterion_name", db_col_text(st, 6), "score", sqlite3_column_int(st, 7),
-			"comment", col_json(st, 8), "updated_at", db_col_text(st, 9)));
+			"comment", col_json(st, 8), "updated_at", db_col_text(st, 9))))
+			err = RT_EINTERNAL;
 	sqlite3_reset(st);
-	*out = arr;
-	return RT_OK;
+	return list_out(arr, err, out);
 }
 
 int store_rfq_scored_count(struct db *db, int64_t rfq_id, int64_t member_id, int64_t respondent_id)
