@@ -11,18 +11,21 @@
 #include <string.h>
 #include <time.h>
 
-/* out = BLAKE2b-256(label ‖ member as 8 big-endian bytes ‖ key). */
+#define NONCE crypto_aead_chacha20poly1305_ietf_NPUBBYTES
+#define MAC   crypto_aead_chacha20poly1305_ietf_ABYTES
+
+/* out = SHA-256(label ‖ NUL ‖ member as 8 big-endian bytes ‖ key). */
 static void derive(unsigned char out[32], const char *label, int64_t member_id, const char *key)
 {
-	crypto_generichash_state h;
+	crypto_hash_sha256_state h;
 	unsigned char m[8];
 	for (int i = 0; i < 8; i++)
 		m[i] = (unsigned char)((uint64_t)member_id >> (56 - 8 * i));
-	crypto_generichash_init(&h, NULL, 0, 32);
-	crypto_generichash_update(&h, (const unsigned char *)label, strlen(label) + 1);
-	crypto_generichash_update(&h, m, sizeof m);
-	crypto_generichash_update(&h, (const unsigned char *)key, strlen(key));
-	crypto_generichash_final(&h, out, 32);
+	crypto_hash_sha256_init(&h);
+	crypto_hash_sha256_update(&h, (const unsigned char *)label, strlen(label) + 1);
+	crypto_hash_sha256_update(&h, m, sizeof m);
+	crypto_hash_sha256_update(&h, (const unsigned char *)key, strlen(key));
+	crypto_hash_sha256_final(&h, out);
 }
 
 int store_idem_get(struct db *db, int64_t member_id, const char *key, char **reply,
@@ -48,14 +51,14 @@ int store_idem_get(struct db *db, int64_t member_id, const char *key, char **rep
 		goto done;
 	const unsigned char *sealed = sqlite3_column_blob(st, 0);
 	size_t n = (size_t)sqlite3_column_bytes(st, 0), len;
-	if (!sealed || n < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 2)
+	if (!sealed || n < NONCE + MAC + 2)
 		goto done;
-	len = n - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
+	len = n - NONCE - MAC;
 	if (!(plain = malloc(len + 1)))
 		goto done;
 	derive(k, "rt.idem.seal", member_id, key);
-	if (crypto_secretbox_open_easy(plain, sealed + crypto_secretbox_NONCEBYTES, n - crypto_secretbox_NONCEBYTES,
-	                               sealed, k) != 0)
+	if (crypto_aead_chacha20poly1305_ietf_decrypt(plain, NULL, NULL, sealed + NONCE, n - NONCE, NULL, 0,
+	                                              sealed, k) != 0)
 		goto done;
 	plain[len] = '\0';
 	size_t oplen = strlen((char *)plain);
@@ -100,21 +103,20 @@ int store_idem_put(struct db *db, int64_t member_id, const char *key, const char
 		last_expiry = t;
 	}
 	if (!(plain = malloc(len)) ||
-	    !(sealed = malloc(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len)))
+	    !(sealed = malloc(NONCE + len + MAC)))
 		goto done;
 	memcpy(plain, op, oplen + 1);
 	memcpy(plain + oplen + 1, reply, rlen);
 	derive(tag, "rt.idem.tag", member_id, key);
 	derive(k, "rt.idem.seal", member_id, key);
-	randombytes_buf(sealed, crypto_secretbox_NONCEBYTES);
-	crypto_secretbox_easy(sealed + crypto_secretbox_NONCEBYTES, plain, len, sealed, k);
+	randombytes_buf(sealed, NONCE);
+	crypto_aead_chacha20poly1305_ietf_encrypt(sealed + NONCE, NULL, plain, len, NULL, 0, NULL, sealed, k);
 	if (!(st = db_prep(db, "INSERT INTO idempotency(member_id, tag, sealed, created_at) VALUES (?,?,?,?)")))
 		goto done;
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, member_id);
 	sqlite3_bind_blob(st, 2, tag, sizeof tag, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, sealed, (int)(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len),
-	                  SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, sealed, (int)(NONCE + len + MAC), SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
 	err = db_step_done(db, st);
 done:

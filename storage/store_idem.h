@@ -4,9 +4,12 @@
  * may hold a secret (an invitation or respondent token), so what is stored
  * reveals nothing without the client's key:
  *
- *   tag    = BLAKE2b-256("rt.idem.tag"  ‖ member ‖ key)   (the lookup)
- *   k      = BLAKE2b-256("rt.idem.seal" ‖ member ‖ key)   (never stored)
- *   sealed = nonce ‖ XSalsa20-Poly1305(k, nonce, op ‖ NUL ‖ reply)
+ *   tag    = SHA-256("rt.idem.tag"  ‖ NUL ‖ member ‖ key)   (the lookup)
+ *   k      = SHA-256("rt.idem.seal" ‖ NUL ‖ member ‖ key)   (never stored)
+ *   sealed = nonce ‖ ChaCha20-Poly1305-IETF(k, nonce, op ‖ NUL ‖ reply)
+ *
+ * member is 8 big-endian bytes; the nonce (12 bytes) is random. The tests
+ * open records the same way (tests/protocol/lib.mjs idemTag, idemOpen).
  *
  * Rows expire after RT_IDEM_TTL seconds.
  */

@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import {
-  startDaemon, makeCoalition, sqlite, dbPath, sleep, sleepUnref, unique,
+  startDaemon, makeCoalition, sqlite, dbPath, sleep, sleepUnref, unique, idemTag, idemOpen,
 } from './lib.mjs';
 
 const TORTURE = !!process.env.RT_TORTURE;
@@ -123,7 +123,7 @@ test('every acknowledged write survives kills at every crash point, exactly once
   async function assertAtomic(v) {
     const a = v.action;
     if (!a) return;
-    const idem = await count(db, `SELECT count(*) FROM idempotency WHERE key = ${q(a.key)}`);
+    const idem = await count(db, `SELECT count(*) FROM idempotency WHERE member_id = ${v.id} AND hex(tag) = '${idemTag(v.id, a.key)}'`);
     assert.ok(idem <= 1, `${a.key}: ${idem} stored replies`);
     if (a.kind === 'post') {
       const rows = await count(db, `SELECT count(*) FROM messages WHERE body = ${q(a.args.body)}`);
@@ -136,7 +136,8 @@ test('every acknowledged write survives kills at every crash point, exactly once
       assert.equal(JSON.parse(choice), a.args.choice, `${a.key}: the stored reply without its ballot`);
     }
     if (a.kind === 'save' && idem) {
-      const reply = JSON.parse(await sqlite(db, `SELECT reply FROM idempotency WHERE key = ${q(a.key)}`));
+      const { reply } = idemOpen(v.id, a.key,
+        await sqlite(db, `SELECT hex(sealed) FROM idempotency WHERE member_id = ${v.id} AND hex(tag) = '${idemTag(v.id, a.key)}'`));
       const head = (await sqlite(db, `SELECT head FROM mous WHERE id = ${v.mou}`)).trim();
       assert.equal(head, reply.commit, `${a.key}: the stored reply names a head the MOU does not have`);
     }

@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, makeCoalition, rejectsWith, unique, sleep, dbPath, sqlite, run, dataDigester, changedKeys,
+  startDaemon, makeCoalition, rejectsWith, unique, sleep, dbPath, sqlite, run, dataDigester, changedKeys, idemTag,
 } from './lib.mjs';
 
 let d;
@@ -396,7 +396,7 @@ test('secret ballots: no voter next to a choice in frames, audit or the database
   assert.equal(actors.trim(), '0');
   const dump = await sqlite(db, '.dump');
   for (const rc of [r1.receipt, r2.receipt, rDee.receipt]) assert.ok(!dump.includes(rc), 'a receipt is stored in clear');
-  const idem = await sqlite(db, `SELECT count(*) FROM idempotency WHERE key = '${key}'`);
+  const idem = await sqlite(db, `SELECT count(*) FROM idempotency WHERE hex(tag) = '${idemTag(M.ana.member.id, key)}'`);
   assert.equal(idem.trim(), '0', 'the generic idempotency table does not hold the secret cast');
   w.close();
 });

@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 
@@ -945,4 +946,27 @@ export function rawWs(port, opts = {}) {
     sock.on('error', () => {});
     sock.on('close', gone);
   });
+}
+
+/**
+ * Idempotency records as storage/store_idem.h seals them: the lookup tag
+ * (hex, for `WHERE hex(tag) = ...`) of (member, key), and the opening of a
+ * record's sealed column (hex) into {op, reply}.
+ */
+function idemDerive(label, memberId, key) {
+  const m = Buffer.alloc(8);
+  m.writeBigInt64BE(BigInt(memberId));
+  return crypto.createHash('sha256').update(Buffer.from(`${label}\0`)).update(m).update(Buffer.from(key)).digest();
+}
+export function idemTag(memberId, key) {
+  return idemDerive('rt.idem.tag', memberId, key).toString('hex').toUpperCase();
+}
+export function idemOpen(memberId, key, sealedHex) {
+  const sealed = Buffer.from(sealedHex.trim(), 'hex');
+  const d = crypto.createDecipheriv('chacha20-poly1305', idemDerive('rt.idem.seal', memberId, key), sealed.subarray(0, 12),
+    { authTagLength: 16 });
+  d.setAuthTag(sealed.subarray(sealed.length - 16));
+  const plain = Buffer.concat([d.update(sealed.subarray(12, sealed.length - 16)), d.final()]).toString('utf8');
+  const nul = plain.indexOf('\0');
+  return { op: plain.slice(0, nul), reply: JSON.parse(plain.slice(nul + 1)) };
 }

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  startDaemon, makeCoalition, unique, sqlite, dbPath, run,
+  startDaemon, makeCoalition, unique, sqlite, dbPath, run, idemTag, idemOpen,
 } from './lib.mjs';
 
 let d;
@@ -106,6 +106,14 @@ test('no token, session id or password is stored in clear after writes sent with
   const respAgain = await conv.request('respondent.invite',
     { rfq: rfq.id, organization: 'Ignored', email: 'ignored@resp.example' }, { key: respKey });
   assert.equal(respAgain.data.respondent_token, resp.data.respondent_token);
+  // The record opens with the client's key, and only with it.
+  const convId = co.members.conv.id;
+  const sealed = await sqlite(dbPath(d.dataDir),
+    `SELECT hex(sealed) FROM idempotency WHERE member_id = ${convId} AND hex(tag) = '${idemTag(convId, inviteKey)}'`);
+  const opened = idemOpen(convId, inviteKey, sealed);
+  assert.equal(opened.op, 'member.invite');
+  assert.equal(opened.reply.invite_token, inv.data.invite_token);
+  assert.throws(() => idemOpen(convId, `${inviteKey}x`, sealed), 'another key does not open it');
 
   // A backup holds none either.
   const backup = path.join(d.root, `backup-${unique('b')}`);
