@@ -18,9 +18,12 @@
 #include <stdint.h>
 
 #define NAME_CHARS_MAX 100
-/* The longest valid name in bytes (every character 4 bytes of UTF-8); the
- * size limit of name arguments, so that any longer one is `too_large`. */
+/* The longest valid name in bytes (every character 4 bytes of UTF-8). */
 #define NAME_BYTES_MAX (4 * NAME_CHARS_MAX)
+/* The size limit of name arguments in the op table: room for a valid name
+ * with spaces around it, so that name_check, not the size, refuses most
+ * bad names (bad_request); a longer one is `too_large`. */
+#define NAME_ARG_MAX 1024
 
 /* Checks a display name. Valid: writes it, trimmed, to out and returns NULL.
  * Refused: out is "" and the return value says why (a sentence for the
