@@ -205,6 +205,11 @@ static int oid_known(struct gitstore *gs, const git_oid *oid)
 	git_commit_free(c);
 	if (git_oid_equal(&tip, oid))
 		return RT_OK;
+	/* A tip git cannot parse (a damaged repository) fails here: libgit2 1.5's
+	 * git_graph_descendant_of leaks memory on one. */
+	if ((err = commit_lookup(gs, &c, &tip)))
+		return err == RT_ENOTFOUND ? RT_EINTERNAL : err;
+	git_commit_free(c);
 	rc = git_graph_descendant_of(gs->repo, &tip, oid);
 	if (rc < 0)
 		return rc == GIT_ENOTFOUND ? RT_ENOTFOUND : git_fail("walking the history", rc);

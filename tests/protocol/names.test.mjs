@@ -263,6 +263,13 @@ test('start-up serves everything else when a repository holds a malformed commit
       }
       const list = await c.call('mou.list', { coalition: m.slug });
       assert.deepEqual(list.mous.map((x) => x.id), [m.mou]);
+      // Reads from git answer as far as the repository allows (a missing
+      // text reads as not_found), and the daemon goes on.
+      for (const [op, args] of [['mou.get', { mou: m.mou }], ['mou.history', { mou: m.mou }],
+        ['mou.diff', { mou: m.mou, from: m.commit, to: m.commit }]]) {
+        const r = await c.request(op, args);
+        assert.ok(r.ok || ['internal', 'not_found'].includes(r.error.code), `${op} in ${key}: ${JSON.stringify(r.error)}`);
+      }
       await c.call('thread.create', { coalition: m.slug, title: 'Still talking', body: 'Threads work.' });
       await c.call('milestone.create', { coalition: m.slug, title: 'Still planning', body: 'Milestones work.' });
     }
