@@ -5,6 +5,7 @@
 #include "db.h"
 #include "hooks.h"
 #include "metrics.h"
+#include "names.h"
 #include "ratelimit.h"
 #include "rt.h"
 #include "server.h"
@@ -38,7 +39,7 @@ struct login_job {
 	struct member_auth member;
 	struct invite inv;
 	char email[256];
-	char name[256];
+	char name[NAME_BYTES_MAX + 1];
 	char password[PASSWORD_MAX + 1];
 	char new_hash[crypto_pwhash_STRBYTES];
 	int ok;
@@ -404,6 +405,7 @@ int auth_accept_invite(struct req *r)
 	unsigned char hash[32];
 	char now[21];
 	long retry = 0;
+	const char *why;
 	int err, verdict;
 
 	rt_sha256(hash, token, strlen(token));
@@ -419,9 +421,14 @@ int auth_accept_invite(struct req *r)
 		goto fail;
 	}
 	snprintf(lj->email, sizeof lj->email, "%s", lj->inv.email);
-	snprintf(lj->name, sizeof lj->name, "%s", name && *name ? name : lj->inv.name);
 	lj->found = store_member_by_email(r->srv->db, lj->inv.email, &lj->member) == RT_OK;
 	lj->mode = lj->found ? MODE_ACCEPT_EXISTING : MODE_ACCEPT_NEW;
+	/* The name given, or the convener's (checked too: it may predate the
+	 * rule); an existing account keeps its own name. */
+	if ((name || lj->mode == MODE_ACCEPT_NEW) && (why = name_check(name ? name : lj->inv.name, lj->name))) {
+		err = req_fail(r, RT_EBADREQ, "name", "%s%s", why, name ? "" : " (the invitation's name cannot be used: give yours)");
+		goto fail;
+	}
 	if (lj->mode == MODE_ACCEPT_NEW && (strlen(password) < PASSWORD_MIN || strlen(password) > PASSWORD_MAX)) {
 		err = req_fail(r, RT_EBADREQ, "password", "a password needs %d to %d characters",
 		               PASSWORD_MIN, PASSWORD_MAX);

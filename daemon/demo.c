@@ -7,6 +7,7 @@
 #include "auth.h"
 #include "db.h"
 #include "hooks.h"
+#include "names.h"
 #include "server.h"
 #include "rt.h"
 #include "store_events.h"
@@ -62,7 +63,12 @@ int demo_create(struct db *db)
 	                      json_pack("{s:{s:s}}", "coalition", "slug", DEMO_SLUG))))
 		goto done;
 	for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
-		if ((err = store_member_create(db, people[i].email, people[i].name, hash, 0, &ids_[i])) ||
+		char name[NAME_BYTES_MAX + 1];
+		if (name_check(people[i].name, name)) { /* the same rule as everyone's names */
+			err = RT_EINTERNAL;
+			goto done;
+		}
+		if ((err = store_member_create(db, people[i].email, name, hash, 0, &ids_[i])) ||
 		    (err = store_membership_set(db, cid, ids_[i], people[i].roles, people[i].org, NULL)) ||
 		    (err = store_membership_json(db, cid, ids_[i], &m)) ||
 		    (err = demo_event(db, cid, "member.joined", ids_[i], json_pack("{s:o}", "member", m))))

@@ -7,6 +7,7 @@
 #include "db.h"
 #include "demo.h"
 #include "faults.h"
+#include "names.h"
 #include "rt.h"
 #include "server.h"
 #include "store_members.h"
@@ -293,8 +294,8 @@ static int read_password(char *buf, size_t size)
 
 static int cmd_user(int argc, char **argv)
 {
-	const char *dir = "var", *email = NULL, *name = NULL;
-	char password[PASSWORD_MAX + 2], hash[128];
+	const char *dir = "var", *email = NULL, *name = NULL, *why;
+	char password[PASSWORD_MAX + 2], hash[128], clean[NAME_BYTES_MAX + 1];
 	struct db *db = NULL;
 	int admin = 0, rc = 1, err;
 	int64_t id;
@@ -316,6 +317,8 @@ static int cmd_user(int argc, char **argv)
 		return bad_usage("user add needs --email and --name%s", "");
 	if (!strchr(email, '@'))
 		return bad_usage("'%s' is not an email address", email);
+	if ((why = name_check(name, clean)))
+		return bad_usage("--name: %s", why);
 	if (read_password(password, sizeof password) != 0) {
 		fprintf(stderr, "roundtable: give the password on standard input\n");
 		return 2;
@@ -330,7 +333,7 @@ static int cmd_user(int argc, char **argv)
 	sodium_memzero(password, sizeof password);
 	if (open_db(&db, dir) != 0)
 		goto done;
-	err = store_member_create(db, email, name, hash, admin, &id);
+	err = store_member_create(db, email, clean, hash, admin, &id);
 	if (err == RT_ECONFLICT)
 		fprintf(stderr, "roundtable: an account with the email %s exists\n", email);
 	else if (err)

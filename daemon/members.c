@@ -3,6 +3,7 @@
  */
 #include "members.h"
 #include "db.h"
+#include "names.h"
 #include "rt.h"
 #include "server.h"
 #include "store_events.h"
@@ -101,8 +102,8 @@ static int arg_organization(struct req *r, const char **out)
 int members_invite(struct req *r)
 {
 	struct invite inv = { .coalition_id = r->coalition_id };
-	const char *email = arg_str(r, "email"), *name = arg_str(r, "name"), *org;
-	char token[44], now[21];
+	const char *email = arg_str(r, "email"), *org, *why;
+	char token[44], now[21], name[NAME_BYTES_MAX + 1];
 	unsigned char hash[32];
 	json_t *invite;
 	int64_t id;
@@ -110,8 +111,8 @@ int members_invite(struct req *r)
 
 	if (!strchr(email, '@') || strchr(email, ' ') || strlen(email) < 3)
 		return req_fail(r, RT_EBADREQ, "email", "this is not an email address");
-	if (!*name)
-		return req_fail(r, RT_EBADREQ, "name", "name must not be empty");
+	if ((why = name_check(arg_str(r, "name"), name)))
+		return req_fail(r, RT_EBADREQ, "name", "%s", why);
 	if (roles_from_json(&inv.roles, json_object_get(r->args, "roles")) != RT_OK || !inv.roles)
 		return req_fail(r, RT_EBADREQ, "roles", "roles must list at least one of convener, design_team, provider, funder, hub, parent, observer");
 	if (arg_organization(r, &org) != RT_OK)
@@ -198,4 +199,46 @@ int members_set_roles(struct req *r)
 	}
 	r->data = json_pack("{s:o}", "member", m);
 	return RT_OK;
+}
+
+int members_update_profile(struct req *r)
+{
+	struct db *db = r->srv->db;
+	char name[NAME_BYTES_MAX + 1];
+	const char *why = name_check(arg_str(r, "name"), name);
+	json_t *me = NULL, *ids = NULL, *id, *m;
+	size_t i;
+	int err;
+
+	if (why)
+		return req_fail(r, RT_EBADREQ, "name", "%s", why);
+	if (store_member_json(db, r->member_id, &me) != RT_OK)
+		return req_fail(r, RT_EINTERNAL, NULL, "could not read your account");
+	if (strcmp(json_string_value(json_object_get(me, "name")), name) == 0)
+		goto reply; /* unchanged: no event */
+	json_decref(me);
+	me = NULL;
+	if ((err = store_member_set_name(db, r->member_id, name)) ||
+	    (err = store_member_coalition_ids(db, r->member_id, &ids)) ||
+	    (err = store_member_json(db, r->member_id, &me)))
+		goto fail;
+	/* Every coalition the member is in sees the new name, as a role change. */
+	json_array_foreach(ids, i, id) {
+		int64_t cid = json_integer_value(id);
+		if ((err = store_membership_json(db, cid, r->member_id, &m)))
+			goto fail;
+		if ((err = req_event(r, cid, "member.updated", AUD_ALL, 0, r->member_id, json_pack("{s:o}", "member", m))))
+			goto done;
+	}
+reply:
+	r->data = json_pack("{s:o}", "member", me);
+	me = NULL;
+	err = r->data ? RT_OK : req_fail(r, RT_EINTERNAL, NULL, "out of memory");
+	goto done;
+fail:
+	err = req_fail(r, err, NULL, "could not change your name");
+done:
+	json_decref(me);
+	json_decref(ids);
+	return err;
 }

@@ -19,6 +19,9 @@ int members_invite_list(struct req *r);
 /* invite.get {invite_token}: what an invitation offers, before accepting it (no sign-in). */
 int members_invite_get(struct req *r);
 int members_set_roles(struct req *r);
+/* member.update_profile {name}: the caller changes their own display name
+ * (names.h); member.updated in each of their coalitions. */
+int members_update_profile(struct req *r);
 
 /* Is this a valid coalition slug (a-z 0-9 -, 2 to 40 chars, starting with a letter)? */
 int members_slug_ok(const char *slug);

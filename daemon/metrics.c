@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N_OUTCOMES 10 /* ok and the nine error codes */
+#define N_OUTCOMES 11 /* ok and the ten error codes */
 #define MAX_OPS 128
 
 static struct op_count {

@@ -290,16 +290,58 @@ static int arg_commit(struct req *r, const char *name, const char **out)
 	return RT_OK;
 }
 
-/* The caller's name and email for the commit author. */
-static int author_of(struct req *r, char *name, size_t nsize, char *email, size_t esize)
+/* The caller's git identity in the coalition's repository (gitstore_author:
+ * a safe name, an address that reveals nothing). */
+static int author_of(struct req *r, int64_t coalition_id, struct gitstore_author *who)
 {
 	json_t *m = NULL;
-	if (store_member_json(r->srv->db, r->member_id, &m) != RT_OK)
+	char slug[128];
+	if (store_member_json(r->srv->db, r->member_id, &m) != RT_OK ||
+	    store_coalition_slug(r->srv->db, coalition_id, slug, sizeof slug) != RT_OK) {
+		json_decref(m);
 		return req_fail(r, RT_EINTERNAL, NULL, "could not read your account");
-	snprintf(name, nsize, "%s", json_string_value(json_object_get(m, "name")));
-	snprintf(email, esize, "%s", json_string_value(json_object_get(m, "email")));
+	}
+	gitstore_author(who, json_string_value(json_object_get(m, "name")), r->member_id, slug);
 	json_decref(m);
 	return RT_OK;
+}
+
+/* The member who wrote a commit: the id in gitstore_author's address, or
+ * (commits made before it) the member with that sign-in email; 0 if none. */
+static int64_t author_member(struct db *db, const char *email)
+{
+	int64_t id = gitstore_author_member(email);
+	json_t *brief;
+	int known;
+	if (!id)
+		return store_mou_member_by_email(db, email);
+	brief = store_mou_member_brief(db, id);
+	known = json_is_object(brief);
+	json_decref(brief);
+	return known ? id : 0;
+}
+
+/* Coalitions whose repository mou_reconcile could not reconcile: their MOUs
+ * are read-only until it is repaired and the daemon restarted. */
+static int64_t *broken;
+static size_t n_broken, broken_size;
+
+static int repo_broken(int64_t coalition_id)
+{
+	for (size_t i = 0; i < n_broken; i++)
+		if (broken[i] == coalition_id)
+			return 1;
+	return 0;
+}
+
+/* RT_OK when the coalition's MOUs may be changed; otherwise fails r. */
+static int writable(struct req *r, int64_t coalition_id, const char *field)
+{
+	if (!repo_broken(coalition_id))
+		return RT_OK;
+	return req_fail(r, RT_EUNAVAIL, field,
+	                "this coalition's MOU repository needs repair by the server's operator (see its log); "
+	                "MOUs can be read but not changed until then");
 }
 
 /* A commit message argument, or the default "<verb> <title>". */
@@ -366,7 +408,8 @@ static int mou_template(struct req *r)
 static int mou_create(struct req *r)
 {
 	const char *title = arg_str(r, "title"), *body = arg_str(r, "body");
-	char name[256], email[256], file[64], now[21], *msg = NULL, *full = NULL, *ptext = NULL;
+	char file[64], now[21], *msg = NULL, *full = NULL, *ptext = NULL;
+	struct gitstore_author who;
 	struct gitstore *gs = NULL;
 	struct gitstore_save_out out = { 0 };
 	json_t *parties = NULL, *view = NULL;
@@ -375,8 +418,10 @@ static int mou_create(struct req *r)
 
 	if (!*title || !one_line(title))
 		return req_fail(r, RT_EBADREQ, "title", "title must be one line, not empty");
+	if ((err = writable(r, r->coalition_id, "coalition")))
+		return err;
 	if ((err = arg_parties(r, &parties)) || (err = arg_message(r, "Create", title, &msg)) ||
-	    (err = author_of(r, name, sizeof name, email, sizeof email)))
+	    (err = author_of(r, r->coalition_id, &who)))
 		goto done;
 	if (!(ptext = json_dumps(parties, JSON_COMPACT | JSON_ENSURE_ASCII)) ||
 	    asprintf(&full, "%s\n\n" TRAILER_TITLE "%s\n" TRAILER_PARTIES "%s\n", msg, title, ptext) < 0) {
@@ -392,8 +437,8 @@ static int mou_create(struct req *r)
 		goto done;
 	mou_file(file, id);
 	{
-		struct gitstore_save_in in = { .file = file, .text = body, .len = strlen(body), .name = name,
-		                               .email = email, .message = full };
+		struct gitstore_save_in in = { .file = file, .text = body, .len = strlen(body), .name = who.name,
+		                               .email = who.email, .message = full };
 		err = gitstore_save(gs, &in, &out);
 	}
 	if (err == RT_OK && out.unchanged) /* an identical file left by an unrecorded create */
@@ -496,19 +541,21 @@ static int mou_save(struct req *r)
 	struct gitstore *gs = NULL;
 	struct gitstore_save_out out = { 0 };
 	const char *base, *body = arg_str(r, "body");
-	char file[64], name[256], email[256], now[21], *msg = NULL;
+	char file[64], now[21], *msg = NULL;
+	struct gitstore_author who;
 	json_t *view = NULL;
 	int err;
 
 	if (arg_commit(r, "base", &base) || load_mou(r, ROLES_EDIT, &m))
 		return r->err;
 	mou_file(file, m.id);
-	if ((err = arg_message(r, "Update", m.title, &msg)) || (err = author_of(r, name, sizeof name, email, sizeof email)) ||
+	if ((err = writable(r, m.coalition_id, "mou")) || (err = arg_message(r, "Update", m.title, &msg)) ||
+	    (err = author_of(r, m.coalition_id, &who)) ||
 	    (err = open_repo(r, m.coalition_id, 0, &gs)))
 		goto done;
 	{
 		struct gitstore_save_in in = { .file = file, .base = base, .text = body, .len = strlen(body),
-		                               .name = name, .email = email, .message = msg };
+		                               .name = who.name, .email = who.email, .message = msg };
 		err = gitstore_save(gs, &in, &out);
 	}
 	if (err == RT_ENOTFOUND) {
@@ -594,7 +641,7 @@ static int mou_history(struct req *r)
 		goto done;
 	}
 	json_array_foreach(raw, i, c) {
-		int64_t who = store_mou_member_by_email(r->srv->db, json_string_value(json_object_get(c, "email")));
+		int64_t who = author_member(r->srv->db, json_string_value(json_object_get(c, "email")));
 		json_t *author = who ? store_mou_member_brief(r->srv->db, who)
 		                     : json_pack("{s:n, s:O}", "id", "name", json_object_get(c, "name"));
 		json_array_append_new(list, json_pack("{s:O, s:o, s:o, s:O, s:b}", "commit", json_object_get(c, "commit"),
@@ -665,6 +712,8 @@ static int mou_sign(struct req *r)
 
 	if (arg_commit(r, "commit", &commit) || load_mou(r, 0, &m))
 		return r->err;
+	if ((err = writable(r, m.coalition_id, "mou")))
+		goto done;
 	if (strcmp(commit, m.head) != 0) {
 		err = req_fail(r, RT_ECONFLICT, "commit", "only the head commit can be signed; the MOU is now at %s", m.head);
 		goto done;
@@ -725,6 +774,7 @@ struct reconcile {
 	struct gitstore *gs;
 	int64_t coalition_id;
 	int repaired;
+	int64_t failed; /* the MOU being reconciled when it failed, if any */
 };
 
 /* Appends an event outside a request (start-up has no connection). */
@@ -792,7 +842,7 @@ static int reconcile_one(void *ud, int64_t id, const char *commit)
 				title = NULL;
 		}
 		if (!title || (err = store_mou_restore(rc->db, id, rc->coalition_id, title, parties,
-		                                       store_mou_member_by_email(rc->db, json_string_value(json_object_get(first, "email"))),
+		                                       author_member(rc->db, json_string_value(json_object_get(first, "email"))),
 		                                       json_string_value(json_object_get(first, "at")))))
 			goto done;
 		created = 1;
@@ -806,7 +856,7 @@ static int reconcile_one(void *ud, int64_t id, const char *commit)
 		if (store_mou_version_known(rc->db, id, json_string_value(json_object_get(c, "commit"))))
 			continue;
 		if ((err = store_mou_version_add(rc->db, id, json_string_value(json_object_get(c, "commit")),
-		                                 store_mou_member_by_email(rc->db, json_string_value(json_object_get(c, "email"))),
+		                                 author_member(rc->db, json_string_value(json_object_get(c, "email"))),
 		                                 json_string_value(json_object_get(c, "at")))))
 			goto done;
 	}
@@ -817,7 +867,7 @@ static int reconcile_one(void *ud, int64_t id, const char *commit)
 	        *db_head ? db_head : "nothing");
 	{
 		json_t *view = mou_view(rc->db, id, NULL);
-		int64_t actor = store_mou_member_by_email(rc->db, json_string_value(json_object_get(c, "email")));
+		int64_t actor = author_member(rc->db, json_string_value(json_object_get(c, "email")));
 		if (!view) {
 			err = RT_EINTERNAL;
 			goto done;
@@ -842,6 +892,39 @@ done:
 	return err;
 }
 
+/* reconcile_one, then a check that the head's text can be read (a missing
+ * object); remembers which MOU failed. */
+static int reconcile_checked(void *ud, int64_t id, const char *commit)
+{
+	struct reconcile *rc = ud;
+	char file[64], *text = NULL;
+	int err = reconcile_one(ud, id, commit);
+	mou_file(file, id);
+	if (err == RT_OK)
+		err = gitstore_read(rc->gs, commit, file, &text, NULL);
+	free(text);
+	if (err)
+		rc->failed = id;
+	return err;
+}
+
+/* Remembers that a coalition's repository needs repair (repo_broken). */
+static int mark_broken(int64_t coalition_id)
+{
+	if (repo_broken(coalition_id))
+		return RT_OK;
+	if (n_broken == broken_size) {
+		size_t size = broken_size ? 2 * broken_size : 8;
+		int64_t *more = realloc(broken, size * sizeof *more);
+		if (!more)
+			return RT_EINTERNAL;
+		broken = more;
+		broken_size = size;
+	}
+	broken[n_broken++] = coalition_id;
+	return RT_OK;
+}
+
 int mou_reconcile(struct db *db, const char *data_dir, int *repaired)
 {
 	json_t *list = NULL, *co;
@@ -850,6 +933,7 @@ int mou_reconcile(struct db *db, const char *data_dir, int *repaired)
 
 	if (repaired)
 		*repaired = 0;
+	n_broken = 0;
 	if (!data_dir || !*data_dir)
 		return RT_EINTERNAL;
 	if ((err = gitstore_global_init()) || (err = store_mou_coalitions(db, &list)))
@@ -860,29 +944,34 @@ int mou_reconcile(struct db *db, const char *data_dir, int *repaired)
 		char path[4096];
 		if (gitstore_repo_path(path, sizeof path, data_dir, slug) != RT_OK)
 			continue;
-		if ((err = gitstore_clean_locks(path, NULL)))
-			break;
-		err = gitstore_open(&rc.gs, data_dir, slug, 0);
+		if ((err = gitstore_clean_locks(path, NULL)) == RT_OK)
+			err = gitstore_open(&rc.gs, data_dir, slug, 0);
 		if (err == RT_ENOTFOUND) {
 			err = RT_OK;
 			continue;
 		}
-		if (err)
-			break;
-		if ((err = db_begin(db, 1)) == RT_OK) {
-			err = gitstore_heads(rc.gs, reconcile_one, &rc);
+		if (err == RT_OK && (err = db_begin(db, 1)) == RT_OK) {
+			err = gitstore_heads(rc.gs, reconcile_checked, &rc);
 			if (err == RT_OK)
 				err = db_commit(db);
 			else
 				db_rollback(db);
 		}
 		gitstore_close(rc.gs);
-		if (repaired)
-			*repaired += rc.repaired;
-		if (err) {
-			fprintf(stderr, "roundtable: could not reconcile the MOUs of %s\n", slug);
-			break;
+		if (err == RT_OK) {
+			if (repaired)
+				*repaired += rc.repaired;
+			continue;
 		}
+		/* One repository holding something unexpected does not stop the
+		 * daemon: its MOUs become read-only, everything else is served. */
+		if (rc.failed)
+			fprintf(stderr, "roundtable: MOU %lld of %s could not be reconciled with the database\n",
+			        (long long)rc.failed, slug);
+		fprintf(stderr, "roundtable: the MOU repository %s needs repair (see docs/operations.md); "
+		                "until then the MOUs of %s are read-only\n", path, slug);
+		if ((err = mark_broken(rc.coalition_id)))
+			break;
 	}
 	json_decref(list);
 	return err;
@@ -901,6 +990,9 @@ int mou_start(struct server *srv)
 	}
 	if (repaired)
 		fprintf(stderr, "roundtable: repaired %d MOU row(s) from git\n", repaired);
+	if (n_broken)
+		fprintf(stderr, "roundtable: %zu MOU repositor%s need%s repair; serving everything else\n", n_broken,
+		        n_broken == 1 ? "y" : "ies", n_broken == 1 ? "s" : "");
 	return 0;
 }
 

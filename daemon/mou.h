@@ -10,7 +10,13 @@
  * The commit is written before the database row that names it. mou_start
  * repairs what a crash between the two left behind: any commit newer than
  * an MOU's head row gets its row, and stale *.lock files of a killed daemon
- * are removed.
+ * are removed. A repository it cannot reconcile (an unreadable commit, a
+ * missing object) is logged and its MOUs become read-only (writes answer
+ * `unavailable`) until it is repaired and the daemon restarted; the daemon
+ * serves everything else.
+ *
+ * A commit's author is gitstore_author: the member's name made safe for git
+ * and member-<id>@<slug>.roundtable.invalid, never their email.
  *
  * Ops (op table mou_ops): mou.template, mou.create, mou.list, mou.get,
  * mou.save, mou.history, mou.diff, mou.sign. Events: mou.created, mou.saved,
@@ -34,7 +40,9 @@ int mou_start(struct server *srv);
 
 /* The reconciliation of mou_start for one data directory and database,
  * callable from tests. *repaired (if not NULL) counts the MOUs whose rows
- * were added or moved to the commit git has. Returns RT_OK or an rt_err. */
+ * were added or moved to the commit git has. A repository that cannot be
+ * reconciled is logged and marked read-only, and the others go on: RT_OK.
+ * An rt_err only when the list of coalitions cannot be read. */
 int mou_reconcile(struct db *db, const char *data_dir, int *repaired);
 
 /* The template MOU body (static, borrowed). */

@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "members.h"
+#include "names.h"
 #include "rt.h"
 
 #define COALITION { "coalition", A_STR, 1, 64 }
@@ -25,7 +26,9 @@ static const struct op foundation_ops[] = {
 	{ "auth.whoami", auth_whoami, OP_AUTH, 0, { { 0 } } },
 	{ "auth.accept_invite", auth_accept_invite, OP_NOTXN, 0,
 	  { { "invite_token", A_STR, 1, 64 }, { "password", A_STR, 1, PASSWORD_MAX },
-	    { "name", A_STR, 0, NAME_MAX_LEN } } },
+	    { "name", A_STR, 0, NAME_ARG_MAX } } },
+	{ "member.update_profile", members_update_profile, OP_AUTH | OP_WRITE, 0,
+	  { { "name", A_STR, 1, NAME_ARG_MAX } } },
 
 	/* coalitions, members, roles */
 	{ "coalition.create", members_coalition_create, OP_AUTH | OP_WRITE | OP_ADMIN, 0,
@@ -36,7 +39,7 @@ static const struct op foundation_ops[] = {
 	{ "coalition.subscribe", members_subscribe, OP_AUTH | OP_MEMBER, 0,
 	  { COALITION, { "since", A_INT, 0, 0 } } },
 	{ "member.invite", members_invite, OP_AUTH | OP_WRITE | OP_MEMBER, ROLE_CONVENER,
-	  { COALITION, { "email", A_STR, 1, 254 }, { "name", A_STR, 1, NAME_MAX_LEN },
+	  { COALITION, { "email", A_STR, 1, 254 }, { "name", A_STR, 1, NAME_ARG_MAX },
 	    { "roles", A_ARR, 1, 7 }, { "organization", A_STR, 0, NAME_MAX_LEN } } },
 	{ "invite.get", members_invite_get, 0, 0, { { "invite_token", A_STR, 1, 64 } } },
 	{ "invite.list", members_invite_list, OP_AUTH | OP_MEMBER, ROLE_CONVENER, { COALITION } },

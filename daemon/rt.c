@@ -13,6 +13,7 @@
 static const char *const err_codes[] = {
 	"ok", "bad_request", "unauthenticated", "forbidden", "not_found",
 	"conflict", "closed", "too_large", "rate_limited", "internal",
+	"unavailable",
 };
 
 const char *rt_err_code(int err)

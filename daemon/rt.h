@@ -21,6 +21,7 @@ enum rt_err {
 	RT_ETOOLARGE = -7,  /* too_large */
 	RT_ERATELIMIT = -8, /* rate_limited */
 	RT_EINTERNAL = -9,  /* internal */
+	RT_EUNAVAIL = -10,  /* unavailable: its storage needs repair (read-only until then) */
 	RT_PENDING = 1      /* not an error: the reply comes later (async work) */
 };
 

@@ -121,6 +121,51 @@ int gitstore_hex_ok(const char *s)
 	return n == 40;
 }
 
+void gitstore_author(struct gitstore_author *out, const char *stored_name, int64_t member_id, const char *slug)
+{
+	char domain[64];
+	size_t n = 0;
+
+	name_for_git(stored_name, member_id, out->name);
+	/* A slug is a-z 0-9 -; anything else (never stored) is left out. */
+	for (const char *p = slug ? slug : ""; *p && n < 40; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')
+			domain[n++] = *p;
+	domain[n] = '\0';
+	snprintf(out->email, sizeof out->email, "member-%lld@%s.roundtable.invalid", (long long)member_id,
+	         n ? domain : "coalition");
+}
+
+int64_t gitstore_author_member(const char *email)
+{
+	static const char suffix[] = ".roundtable.invalid";
+	const char *at;
+	char *end;
+	long long id;
+	size_t n;
+
+	if (!email || strncmp(email, "member-", 7) != 0 || email[7] < '1' || email[7] > '9')
+		return 0;
+	id = strtoll(email + 7, &end, 10);
+	if (*end != '@' || id <= 0)
+		return 0;
+	at = end + 1;
+	n = strlen(at);
+	return n > sizeof suffix - 1 && strcmp(at + n - (sizeof suffix - 1), suffix) == 0 ? (int64_t)id : 0;
+}
+
+/* Would s make a valid part of a commit's author line? Not empty, no
+ * control character (a line break ends the header), no '<' or '>'. */
+static int ident_ok(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>')
+			return 0;
+	return 1;
+}
+
 static int oid_parse(git_oid *oid, const char *hex)
 {
 	if (!gitstore_hex_ok(hex) || git_oid_fromstr(oid, hex) < 0)
@@ -160,6 +205,11 @@ static int oid_known(struct gitstore *gs, const git_oid *oid)
 	git_commit_free(c);
 	if (git_oid_equal(&tip, oid))
 		return RT_OK;
+	/* A tip git cannot parse (a damaged repository) fails here: libgit2 1.5's
+	 * git_graph_descendant_of leaks memory on one. */
+	if ((err = commit_lookup(gs, &c, &tip)))
+		return err == RT_ENOTFOUND ? RT_EINTERNAL : err;
+	git_commit_free(c);
 	rc = git_graph_descendant_of(gs->repo, &tip, oid);
 	if (rc < 0)
 		return rc == GIT_ENOTFOUND ? RT_ENOTFOUND : git_fail("walking the history", rc);
@@ -480,6 +530,10 @@ int gitstore_save(struct gitstore *gs, const struct gitstore_save_in *in, struct
 {
 	int err = RT_EINTERNAL;
 	memset(out, 0, sizeof *out);
+	if (!ident_ok(in->name) || !ident_ok(in->email)) {
+		fprintf(stderr, "roundtable: git: refused an author that would break the commit header\n");
+		return RT_EINTERNAL;
+	}
 	for (int i = 0; i < SAVE_TRIES; i++) {
 		if ((err = save_once(gs, in, out)) != 1)
 			return err;

@@ -19,6 +19,8 @@
 #ifndef RT_GITSTORE_H
 #define RT_GITSTORE_H
 
+#include "names.h"
+
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +60,23 @@ int gitstore_known(struct gitstore *gs, const char *commit);
  * in it does not exist. */
 int gitstore_read(struct gitstore *gs, const char *commit, const char *file, char **text, size_t *len);
 
+/* A member's git identity: the author (and committer) of their commits. */
+struct gitstore_author {
+	char name[NAME_BYTES_MAX + 1];
+	char email[128];
+};
+
+/* The one place a commit's author is made. name: the member's stored
+ * display name made safe for a git header by name_for_git (whatever the
+ * database holds: no line break, control character, '<' or '>', never
+ * empty). email: member-<member_id>@<slug>.roundtable.invalid, an address
+ * that reveals nothing (RFC 2606's .invalid: it can never be delivered);
+ * the member's real email never enters the repository. */
+void gitstore_author(struct gitstore_author *out, const char *stored_name, int64_t member_id, const char *slug);
+/* The member id in an address made by gitstore_author, or 0 when email is
+ * not such an address (commits made before it carry the sign-in email). */
+int64_t gitstore_author_member(const char *email);
+
 /* What one save writes. base NULL creates the file (or, if a save whose row
  * was never committed left it there, writes on top of it). */
 struct gitstore_save_in {
@@ -65,8 +84,8 @@ struct gitstore_save_in {
 	const char *base;     /* commit the editor started from, or NULL */
 	const char *text;     /* the editor's full text */
 	size_t len;
-	const char *name;     /* author name and email */
-	const char *email;
+	const char *name;     /* author name and email (gitstore_author); a name or */
+	const char *email;    /* email that would break the header is refused */
 	const char *message;  /* commit message */
 	long long when;       /* author time (Unix seconds), 0 for now */
 };

@@ -70,6 +70,35 @@ int store_member_is_admin(struct db *db, int64_t id)
 	return admin;
 }
 
+int store_member_set_name(struct db *db, int64_t id, const char *name)
+{
+	PREP(st, "UPDATE members SET name = ? WHERE id = ?");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	return db_step_done(db, st);
+}
+
+int store_member_coalition_ids(struct db *db, int64_t member_id, json_t **out)
+{
+	int rc;
+	PREP(st, "SELECT coalition_id FROM memberships WHERE member_id = ? ORDER BY coalition_id");
+	json_t *list = json_array();
+	*out = NULL;
+	if (!list)
+		return RT_EINTERNAL;
+	sqlite3_bind_int64(st, 1, member_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(list, json_integer(sqlite3_column_int64(st, 0))) != 0)
+			break;
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) { /* a read that failed is not a shorter list */
+		json_decref(list);
+		return RT_EINTERNAL;
+	}
+	*out = list;
+	return RT_OK;
+}
+
 int store_coalition_create(struct db *db, const char *slug, const char *name,
                            const char *description, int64_t *out_id)
 {

@@ -8,6 +8,7 @@
 #define RT_STORE_MEMBERS_H
 
 #include "db.h"
+#include "names.h"
 #include <jansson.h>
 
 struct member_auth {
@@ -25,6 +26,10 @@ int store_member_by_email(struct db *db, const char *email, struct member_auth *
 int store_member_json(struct db *db, int64_t id, json_t **out);
 /* Is the member a server administrator? (0 if unknown) */
 int store_member_is_admin(struct db *db, int64_t id);
+/* Changes a member's display name (checked by the caller: names.h). */
+int store_member_set_name(struct db *db, int64_t id, const char *name);
+/* [coalition id] of every coalition the member belongs to. */
+int store_member_coalition_ids(struct db *db, int64_t member_id, json_t **out);
 
 /* Creates a coalition. RT_ECONFLICT if the slug is taken. */
 int store_coalition_create(struct db *db, const char *slug, const char *name,
@@ -59,7 +64,7 @@ int store_session_delete(struct db *db, const unsigned char hash[32]);
 struct invite {
 	int64_t id, coalition_id;
 	unsigned roles;
-	char email[256], name[256], organization[256];
+	char email[256], name[NAME_BYTES_MAX + 1], organization[256];
 	int has_org, accepted;
 	char expires_at[21];
 };

@@ -2,7 +2,8 @@
 // corpora (../shared/corpora: XSS payload lists, markdown XSS, the Big List
 // of Naughty Strings) is posted over the protocol as a discussion message, an
 // RFQ answer, MOU text, a member's display name (as the invited name, and for
-// a sample also as the name of a member who joined and posted) and a
+// a sample also as the name of a member who joined and posted; names follow
+// the name rule, so only the payloads it allows are stored) and a
 // milestone update's note. Then the real web client shows them in Chromium, page after page,
 // twice: with the Content-Security-Policy the daemon sends, and with that
 // header stripped from every response (so only the renderer and the client
@@ -108,11 +109,26 @@ async function postMessages() {
   for (const r of res) if (!r.ok) assert.ok(['bad_request', 'too_large'].includes(r.error.code), JSON.stringify(r.error));
 }
 
+// The name rule of docs/protocol.md ("Names", daemon/names.c), written again
+// here: one line, no control, bidi or zero-width characters, no < or >,
+// trimmed, 1 to 100 characters (argument at most 1,024 bytes).
+const NAME_REFUSED = /[\u0000-\u001f\u007f-\u009f\u2028\u2029<>\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff\ufdd0-\ufdef]/u;
+const NAME_SPACE = /^[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+|[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+$/gu;
+function nameOk(p) {
+  if (Buffer.byteLength(p) > 1024 || /[\ud800-\udfff]/u.test(p) || NAME_REFUSED.test(p)) return false;
+  for (const ch of p) if ((ch.codePointAt(0) & 0xfffe) === 0xfffe) return false;
+  const t = p.replace(NAME_SPACE, '');
+  return t.length > 0 && [...t].length <= 100;
+}
+
 async function inviteNames() {
   const res = await api.requestMany(payloads.map((p, i) =>
     ['member.invite', { coalition: SLUG, email: `invitee${i}@xss.test`, name: p, roles: ['provider'] }]));
   tally('invited name', res);
-  for (const r of res) if (!r.ok) assert.ok(['bad_request', 'too_large'].includes(r.error.code), JSON.stringify(r.error));
+  for (const r of res) if (!r.ok) assert.ok(['bad_request', 'too_large'].includes(r.error.code) && r.error.field === 'name', JSON.stringify(r.error));
+  // Exactly the payloads the name rule allows are stored (most XSS payloads hold < or >).
+  const wrong = payloads.filter((p, i) => res[i].ok !== nameOk(p));
+  assert.deepEqual(wrong.slice(0, 5), [], 'the daemon applies the name rule');
   const tokens = res.filter((r) => r.ok).map((r) => r.data.invite_token);
   const step = FULL ? 1 : Math.max(1, Math.floor(tokens.length / JOIN_SAMPLE));
   const joining = tokens.filter((_, i) => i % step === 0);
@@ -506,7 +522,9 @@ test('every payload was tried on every surface', () => {
   console.log(`# xss: ${payloads.length} distinct payloads (${total} lines in ${Object.entries(perFile).map(([f, n]) => `${f} ${n}`).join(', ')})`);
   console.log(lines.join('\n'));
   console.log(`# xss: ${tried} postings, each shown with and without the CSP`);
-  for (const k of ['message', 'invited name', 'milestone note', 'rfq answer', 'mou text']) {
+  assert.equal(stats['invited name'].tried, payloads.length, 'invited name: every payload');
+  assert.equal(stats['invited name'].stored, payloads.filter(nameOk).length, 'invited name: what the name rule allows');
+  for (const k of ['message', 'milestone note', 'rfq answer', 'mou text']) {
     assert.equal(stats[k].tried, payloads.length, `${k}: every payload`);
     // Refused: control characters, or longer than the field allows.
     assert.ok(stats[k].stored >= payloads.length - 100, `${k}: nearly all stored (${JSON.stringify(stats[k])})`);

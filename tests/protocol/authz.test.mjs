@@ -148,6 +148,7 @@ const CASES = {
   'member.invite': { args: () => ({ coalition: A.slug, email: `${unique('inv')}@test.example`, name: 'Invited', roles: ['parent'] }) },
   'invite.get': { args: (c) => ({ invite_token: c.own ? fx.inviteToken : BOGUS_TOKEN }) },
   'invite.list': { args: () => ({ coalition: A.slug }) },
+  'member.update_profile': { args: (c) => ({ name: `${subj(c).name ?? 'Admin'} ${unique('r')}` }) },
   'member.set_roles': {
     args: (c) => (c.own ? { coalition: A.slug, member: subj(c).id, roles: [c.subject.role] }
       : { coalition: A.slug, member: spare.id, roles: ['design_team'] }),

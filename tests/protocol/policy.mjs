@@ -80,6 +80,8 @@ export const POLICY = [
   { area: 'members', op: 'member.set_roles', scope: 'coalition', write: true,
     own: 'the caller sets their own roles (keeping them as they are)',
     rules: [{ unless: ['convener'], answer: 'forbidden' }] },
+  { area: 'members', op: 'member.update_profile', scope: 'signed_in', write: true, rules: [],
+    note: 'always the caller\'s own profile: no argument names a member' },
 
   // ------------------------------------------------------------------ audit
   { area: 'audit', op: 'audit.list', scope: 'coalition', write: false,
