@@ -39,6 +39,12 @@ void db_rollback(struct db *db);
  * back if keep is 0. Return RT_OK or RT_EINTERNAL. */
 int db_savepoint(struct db *db);
 int db_savepoint_end(struct db *db, int keep);
+/* Did the last write fail for want of the disk (full, I/O error,
+ * read-only, locked)? Cleared by the next write that commits. */
+int db_writes_failing(struct db *db);
+/* Between transactions: writes one page (and commits) if no write was tried
+ * for 30 s, or 2 s while writes fail, so db_writes_failing stays true. */
+int db_write_probe(struct db *db);
 /* Runs SQL text without results. */
 int db_exec(struct db *db, const char *sql);
 
