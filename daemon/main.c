@@ -237,6 +237,17 @@ static int keeps_value(const char *name)
 	return 0;
 }
 
+/* The strings the config file's settings point to, freed when serve returns
+ * (a flag may have replaced one: nothing else would free it). */
+static char *config_strings[256];
+static size_t n_config_strings;
+
+static void config_strings_free(void)
+{
+	while (n_config_strings)
+		free(config_strings[--n_config_strings]);
+}
+
 /* Reads a config file of 'name = value' lines. A comment is a whole line
  * starting with '#'; a value holds no spaces, so a comment after a value
  * is refused with its line rather than taken into the value. The strings
@@ -286,6 +297,11 @@ static int read_config(struct server_config *cfg, const char *path)
 			free(value); /* refused: nothing points to it */
 		} else if (!keeps_value(name)) {
 			free(value); /* a number, or copied (listen): nothing points to it */
+		} else if (n_config_strings < sizeof config_strings / sizeof config_strings[0]) {
+			config_strings[n_config_strings++] = value;
+		} else {
+			fprintf(stderr, "roundtable: %s line %d: too many settings\n", path, lineno);
+			rc = 2;
 		}
 	}
 	fclose(f);
@@ -315,7 +331,7 @@ static void raise_fd_limit(void)
 		       " (raise it: ulimit -n, or LimitNOFILE= in the systemd unit)", (unsigned long long)rl.rlim_cur);
 }
 
-static int cmd_serve(int argc, char **argv)
+static int serve_args(int argc, char **argv)
 {
 	struct server_config cfg = { .data_dir = "var", .host = "127.0.0.1", .port = 8080,
 	                             .web_dir = RT_WEB_DIR, .max_message = DEFAULT_MAX_MESSAGE,
@@ -357,6 +373,13 @@ static int cmd_serve(int argc, char **argv)
 	}
 	raise_fd_limit();
 	return server_run(&cfg);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	int rc = serve_args(argc, argv);
+	config_strings_free();
+	return rc;
 }
 
 static int cmd_backup(int argc, char **argv, int restore)

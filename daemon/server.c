@@ -574,7 +574,7 @@ static int metrics_allowed(struct lws *wsi)
 	}
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) > 0 ||
 	    lws_hdr_custom_length(wsi, "x-forwarded-proto:", 18) > 0 ||
-	    lws_hdr_custom_length(wsi, "x-real-ip:", 10) > 0 || lws_hdr_custom_length(wsi, "forwarded:", 10) > 0)
+	    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_X_REAL_IP) > 0 || lws_hdr_custom_length(wsi, "forwarded:", 10) > 0)
 		return 0;
 	lws_get_peer_simple(wsi, peer, sizeof peer);
 	return strncmp(peer, "127.", 4) == 0 || strcmp(peer, "::1") == 0;
