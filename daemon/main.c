@@ -195,9 +195,9 @@ static int serve_set(struct server_config *cfg, const char *name, const char *v)
 		fclose(f);
 		cfg->metrics_token[n] = '\0';
 		cfg->metrics_token[strcspn(cfg->metrics_token, "\r\n")] = '\0';
-		if (strlen(cfg->metrics_token) < 16 || strpbrk(cfg->metrics_token, " \t")) {
+		if (strlen(cfg->metrics_token) < 16 || strlen(cfg->metrics_token) > 100 || strpbrk(cfg->metrics_token, " \t")) {
 			cfg->metrics_token[0] = '\0';
-			return bad_usage("the metrics token in %s must be one line of 16 or more characters, no spaces", v);
+			return bad_usage("the metrics token in %s must be one line of 16 to 100 characters, no spaces", v);
 		}
 	} else if (strcmp(name, "trust-proxy") == 0) {
 		struct netmask m;
