@@ -371,6 +371,13 @@ static int serve_args(int argc, char **argv)
 		        " browser sends\n", cfg.host, cfg.tls_cert ? "https" : "http", cfg.host, cfg.port);
 		return bad_usage("give the address people open: --public-url https://your.host%s", "");
 	}
+	{
+		char index[4200];
+		struct stat st;
+		snprintf(index, sizeof index, "%s/index.html", cfg.web_dir);
+		if (stat(index, &st) != 0)
+			rt_log(LOG_WARN, "no web client in %s (%s missing): give --web DIR", cfg.web_dir, index);
+	}
 	raise_fd_limit();
 	return server_run(&cfg);
 }

@@ -1383,6 +1383,11 @@ int server_run(const struct server_config *cfg)
 	info.timeout_secs = 30;
 	info.vhost_name = "roundtable";
 	if (cfg->tls_cert) {
+		if (!tls_pair_ok(cfg->tls_cert, cfg->tls_key)) {
+			fprintf(stderr, "roundtable: %s and %s do not load as a certificate (PEM) and its private key\n",
+			        cfg->tls_cert, cfg->tls_key);
+			goto done;
+		}
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		info.ssl_cert_filepath = cfg->tls_cert;
 		info.ssl_private_key_filepath = cfg->tls_key;

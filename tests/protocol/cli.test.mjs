@@ -377,3 +377,18 @@ test('contrib/roundtable.conf itself parses: serve starts with it (data, listen 
     await d.close();
   }
 });
+
+test('serve with a TLS certificate or key that does not load says so (not "cannot listen")', async () => {
+  const t = tmpDir();
+  try {
+    fs.mkdirSync(t.data, { recursive: true });
+    const junk = path.join(t.root, 'junk.pem');
+    fs.writeFileSync(junk, 'not a certificate\n');
+    const r = await run(['serve', '--data', t.data, '--listen', `127.0.0.1:${await freePort()}`,
+      '--tls-cert', junk, '--tls-key', junk], { timeoutMs: 15000 });
+    assert.equal(r.code, 1, `exit ${r.code}\n${r.stderr}`);
+    assert.match(r.stderr, /do not load as a certificate/, r.stderr);
+  } finally {
+    t.done();
+  }
+});
