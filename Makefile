@@ -7,7 +7,7 @@
 #                   BENCH_QUICK=1 tiny sizes in seconds, RUNS=N rounds, PEERS=0 Roundtable alone)
 #   make SANITIZE=address,undefined   sanitized build into build/san/
 
-PKGS      := libwebsockets sqlite3 jansson libsodium libmarkdown libgit2
+PKGS      := libwebsockets sqlite3 jansson libsodium libmarkdown libgit2 openssl
 CC        ?= cc
 SANITIZE  ?=
 ifeq ($(SANITIZE),)

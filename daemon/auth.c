@@ -503,7 +503,7 @@ static void http_login_done(struct job *j)
 		goto done;
 	}
 	snprintf(cookie, sizeof cookie, "Set-Cookie: %s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s\r\n",
-	         SESSION_COOKIE, token, SESSION_SECONDS, s->srv->cfg.tls_cert ? "; Secure" : "");
+	         SESSION_COOKIE, token, SESSION_SECONDS, s->http->secure ? "; Secure" : "");
 	http_respond(s, 200, body, cookie);
 done:
 	job_free(lj);

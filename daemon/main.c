@@ -33,7 +33,8 @@ static const char usage[] =
 	"  roundtable serve [--config FILE] [--data DIR] [--listen HOST:PORT] [--origin URL]...\n"
 	"                   [--max-message BYTES] [--web DIR] [--tls-cert FILE --tls-key FILE]\n"
 	"                   [--trust-proxy ADDR]... [--auth-deadline S] [--body-deadline S]\n"
-	"                   [--max-conns-per-addr N] [--max-conns N]\n"
+	"                   [--max-conns-per-addr N] [--max-conns N] [--public-url URL]\n"
+	"                   [--metrics-token FILE]\n"
 	"  roundtable user add [--data DIR] --email E --name N [--admin]   (password on stdin)\n"
 	"  roundtable demo [--data DIR]     create the demo coalition and print its logins\n"
 	"  roundtable backup --data DIR --to PATH     consistent copy, also while serving\n"
@@ -43,6 +44,8 @@ static const char usage[] =
 	"  --data DIR         data directory (default ./var): roundtable.db and git/\n"
 	"  --listen HOST:PORT address to serve (default 127.0.0.1:8080)\n"
 	"  --origin URL       also accept WebSocket upgrades from this Origin (repeatable)\n"
+	"  --public-url URL   the address people open (https://host[:port]): allowed as an\n"
+	"                     Origin, and the base of links; needed with --listen 0.0.0.0\n"
 	"  --max-message N    largest WebSocket message in bytes (default 262144)\n"
 	"  --web DIR          the web client's files (default: the source tree's web/)\n"
 	"  --tls-cert FILE    serve HTTPS and WSS with this certificate (PEM) ...\n"
@@ -53,10 +56,13 @@ static const char usage[] =
 	"  --body-deadline S  cut HTTP request bodies not complete after S seconds (default 10)\n"
 	"  --max-conns-per-addr N  connections not signed in per client address (default 256)\n"
 	"  --max-conns N      connections in all (default 10000; 1/8 kept for signed-in members)\n"
+	"  --metrics-token FILE  serve /metrics to 'Authorization: Bearer <the file's token>'\n"
+	"                     (without it: only to loopback requests not forwarded by a proxy)\n"
 	"  --config FILE      read these settings from FILE, one 'name = value' a line\n"
-	"                     (data, listen, origin, max-message, web, tls-cert, tls-key,\n"
-	"                     trust-proxy, auth-deadline, body-deadline, max-conns-per-addr,\n"
-	"                     max-conns);\n"
+	"                     (data, listen, origin, public-url, max-message, web, tls-cert,\n"
+	"                     tls-key, trust-proxy, auth-deadline, body-deadline,\n"
+	"                     max-conns-per-addr, max-conns, metrics-token); comments are\n"
+	"                     whole lines starting with '#'; values hold no spaces;\n"
 	"                     options on the command line win\n";
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -88,6 +94,51 @@ static int open_db(struct db **db, const char *dir)
 	return db_open(db, path) == RT_OK ? 0 : 1;
 }
 
+/*
+ * Checks an origin as browsers send it in the Origin header: http:// or
+ * https://, a host, an optional port that is not the scheme's default, and
+ * nothing else (no path, no trailing '/', no spaces). A browser never sends
+ * an unspecified address (0.0.0.0, ::) or a default port, so those are
+ * refused too: they would never match. Returns NULL, or why it is refused.
+ */
+static const char *origin_problem(const char *v)
+{
+	int https = strncmp(v, "https://", 8) == 0;
+	const char *host = v + (https ? 8 : 7), *colon, *end;
+	size_t hlen;
+
+	if (!https && strncmp(v, "http://", 7) != 0)
+		return "an origin is http:// or https:// then a host";
+	if (strlen(v) >= 256)
+		return "an origin has at most 255 characters";
+	if (strpbrk(host, " \t/?#@\\"))
+		return "an origin is scheme://host[:port] with no path, no trailing '/' and no spaces";
+	if (host[0] == '[') { /* an IPv6 literal */
+		if (!(end = strchr(host, ']')))
+			return "an IPv6 host is written [addr]";
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] && !colon)
+			return "an origin is scheme://host[:port]";
+		hlen = (size_t)(end + 1 - host);
+	} else {
+		colon = strchr(host, ':');
+		hlen = colon ? (size_t)(colon - host) : strlen(host);
+	}
+	if (hlen == 0)
+		return "an origin needs a host";
+	if ((hlen == 7 && strncmp(host, "0.0.0.0", 7) == 0) || (hlen == 4 && strncmp(host, "[::]", 4) == 0))
+		return "no browser sends an unspecified address (0.0.0.0, [::]) as its origin: name the host people use";
+	if (colon) {
+		char *e;
+		long port = strtol(colon + 1, &e, 10);
+		if (!colon[1] || *e || port < 1 || port > 65535)
+			return "bad port in the origin";
+		if (port == (https ? 443 : 80))
+			return "browsers leave the default port out of the origin: drop it";
+	}
+	return NULL;
+}
+
 /* Applies one serve setting (a flag without its dashes, or a config name). */
 static int serve_set(struct server_config *cfg, const char *name, const char *v)
 {
@@ -114,9 +165,41 @@ static int serve_set(struct server_config *cfg, const char *name, const char *v)
 	} else if (strcmp(name, "origin") == 0) {
 		if (cfg->n_origins >= MAX_ORIGINS)
 			return bad_usage("at most 16 origins, not '%s'", v);
-		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
-			return bad_usage("an origin is scheme://host[:port], not '%s'", v);
+		const char *why = origin_problem(v);
+		if (why) {
+			fprintf(stderr, "roundtable: %s\n", why);
+			return bad_usage("bad origin '%s'", v);
+		}
 		cfg->origins[cfg->n_origins++] = v;
+	} else if (strcmp(name, "public-url") == 0) {
+		/* An origin, maybe with a trailing '/': the origin is what is allowed. */
+		size_t n = strlen(v);
+		const char *why;
+		if (n >= sizeof cfg->public_origin)
+			return bad_usage("public-url is too long: '%s'", v);
+		memcpy(cfg->public_origin, v, n + 1);
+		if (n > 8 && cfg->public_origin[n - 1] == '/')
+			cfg->public_origin[n - 1] = '\0';
+		if ((why = origin_problem(cfg->public_origin))) {
+			cfg->public_origin[0] = '\0';
+			fprintf(stderr, "roundtable: %s\n", why);
+			return bad_usage("public-url wants https://host[:port], not '%s'", v);
+		}
+	} else if (strcmp(name, "metrics-token") == 0) {
+		FILE *f = fopen(v, "r");
+		size_t n;
+		if (!f) {
+			fprintf(stderr, "roundtable: cannot read the metrics token %s: %s\n", v, strerror(errno));
+			return 2;
+		}
+		n = fread(cfg->metrics_token, 1, sizeof cfg->metrics_token - 1, f);
+		fclose(f);
+		cfg->metrics_token[n] = '\0';
+		cfg->metrics_token[strcspn(cfg->metrics_token, "\r\n")] = '\0';
+		if (strlen(cfg->metrics_token) < 16 || strlen(cfg->metrics_token) > 100 || strpbrk(cfg->metrics_token, " \t")) {
+			cfg->metrics_token[0] = '\0';
+			return bad_usage("the metrics token in %s must be one line of 16 to 100 characters, no spaces", v);
+		}
 	} else if (strcmp(name, "trust-proxy") == 0) {
 		struct netmask m;
 		if (cfg->n_trusted >= MAX_TRUSTED_PROXIES)
@@ -155,7 +238,20 @@ static int keeps_value(const char *name)
 	return 0;
 }
 
-/* Reads a config file of 'name = value' lines ('#' comments). The strings
+/* The strings the config file's settings point to, freed when serve returns
+ * (a flag may have replaced one: nothing else would free it). */
+static char *config_strings[256];
+static size_t n_config_strings;
+
+static void config_strings_free(void)
+{
+	while (n_config_strings)
+		free(config_strings[--n_config_strings]);
+}
+
+/* Reads a config file of 'name = value' lines. A comment is a whole line
+ * starting with '#'; a value holds no spaces, so a comment after a value
+ * is refused with its line rather than taken into the value. The strings
  * live as long as the process (they are the config). */
 static int read_config(struct server_config *cfg, const char *path)
 {
@@ -188,6 +284,13 @@ static int read_config(struct server_config *cfg, const char *path)
 			;
 		*end = '\0';
 		name = p;
+		if (value[strcspn(value, " \t")]) {
+			fprintf(stderr, "roundtable: %s line %d: the value of '%s' holds a space: comments go on their"
+			        " own line, starting with '#' (paths with spaces: give them on the command line)\n",
+			        path, lineno, name);
+			rc = 2;
+			break;
+		}
 		if (!(value = strdup(value)))
 			rc = 1;
 		else if ((rc = serve_set(cfg, name, value)) != 0) {
@@ -195,6 +298,11 @@ static int read_config(struct server_config *cfg, const char *path)
 			free(value); /* refused: nothing points to it */
 		} else if (!keeps_value(name)) {
 			free(value); /* a number, or copied (listen): nothing points to it */
+		} else if (n_config_strings < sizeof config_strings / sizeof config_strings[0]) {
+			config_strings[n_config_strings++] = value;
+		} else {
+			fprintf(stderr, "roundtable: %s line %d: too many settings\n", path, lineno);
+			rc = 2;
 		}
 	}
 	fclose(f);
@@ -224,7 +332,7 @@ static void raise_fd_limit(void)
 		       " (raise it: ulimit -n, or LimitNOFILE= in the systemd unit)", (unsigned long long)rl.rlim_cur);
 }
 
-static int cmd_serve(int argc, char **argv)
+static int serve_args(int argc, char **argv)
 {
 	struct server_config cfg = { .data_dir = "var", .host = "127.0.0.1", .port = 8080,
 	                             .web_dir = RT_WEB_DIR, .max_message = DEFAULT_MAX_MESSAGE,
@@ -258,8 +366,28 @@ static int cmd_serve(int argc, char **argv)
 	}
 	if (!cfg.tls_cert != !cfg.tls_key)
 		return bad_usage("TLS needs both --tls-cert and --tls-key%s", "");
+	if ((strcmp(cfg.host, "0.0.0.0") == 0 || strcmp(cfg.host, "::") == 0 || strcmp(cfg.host, "[::]") == 0) &&
+	    !cfg.public_origin[0] && !cfg.n_origins) {
+		fprintf(stderr, "roundtable: listening on %s, the only origin allowed would be %s://%s:%d, which no"
+		        " browser sends\n", cfg.host, cfg.tls_cert ? "https" : "http", cfg.host, cfg.port);
+		return bad_usage("give the address people open: --public-url https://your.host%s", "");
+	}
+	{
+		char index[4200];
+		struct stat st;
+		snprintf(index, sizeof index, "%s/index.html", cfg.web_dir);
+		if (stat(index, &st) != 0)
+			rt_log(LOG_WARN, "no web client in %s (%s missing): give --web DIR", cfg.web_dir, index);
+	}
 	raise_fd_limit();
 	return server_run(&cfg);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	int rc = serve_args(argc, argv);
+	config_strings_free();
+	return rc;
 }
 
 static int cmd_backup(int argc, char **argv, int restore)
@@ -375,6 +503,9 @@ done:
 int main(int argc, char **argv)
 {
 	faults_install(); /* test builds only (-DRT_FAULTS, storage/faults.c); before any SQLite use */
+	/* The data directory holds password hashes, sessions and the MOUs:
+	 * whatever any command creates is the owner's alone (0600, 0700). */
+	umask(0077);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "roundtable: libsodium failed to start\n");
 		return 1;

@@ -24,7 +24,7 @@ static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 #define N_BUCKETS (sizeof buckets / sizeof buckets[0])
 static uint64_t bucket_n[N_BUCKETS], txn_count, txn_requests;
 static double txn_sum;
-static uint64_t fanout, drops, login_failures;
+static uint64_t fanout, drops, login_failures, accept_failures, accept_paused;
 
 void metrics_request(const char *op, int err)
 {
@@ -68,6 +68,16 @@ void metrics_drop(void)
 void metrics_login_failure(void)
 {
 	login_failures++;
+}
+
+void metrics_accept_failure(void)
+{
+	accept_failures++;
+}
+
+void metrics_accept_paused(void)
+{
+	accept_paused++;
 }
 
 struct buf {
@@ -120,6 +130,14 @@ char *metrics_render(size_t connections)
 	add(&b, "# HELP roundtable_login_failures_total Failed sign-ins.\n"
 	        "# TYPE roundtable_login_failures_total counter\nroundtable_login_failures_total %llu\n",
 	    (unsigned long long)login_failures);
+	add(&b, "# HELP roundtable_accept_failures_total Connections that could not be accepted"
+	        " (out of file descriptors: each was accepted and closed at once).\n"
+	        "# TYPE roundtable_accept_failures_total counter\nroundtable_accept_failures_total %llu\n",
+	    (unsigned long long)accept_failures);
+	add(&b, "# HELP roundtable_accept_paused_seconds_total Seconds new connections waited, at the"
+	        " open-file limit, for others to close.\n"
+	        "# TYPE roundtable_accept_paused_seconds_total counter\nroundtable_accept_paused_seconds_total %llu\n",
+	    (unsigned long long)accept_paused);
 	add(&b, "# HELP roundtable_transaction_requests_total Requests run in transactions; divided by\n"
 	        "# roundtable_transaction_seconds_count, the mean size of a group commit.\n"
 	        "# TYPE roundtable_transaction_requests_total counter\nroundtable_transaction_requests_total %llu\n",

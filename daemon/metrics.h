@@ -19,6 +19,10 @@ void metrics_txn(double seconds, size_t requests);
 void metrics_fanout(void);
 void metrics_drop(void);
 void metrics_login_failure(void);
+/* A connection accept() failed (EMFILE and the like); a second in which
+ * new connections waited at the open-file limit. */
+void metrics_accept_failure(void);
+void metrics_accept_paused(void);
 /* The exposition text (malloc'd, caller frees), with the open connections given. */
 char *metrics_render(size_t connections);
 

@@ -21,19 +21,25 @@
 #include "hooks.h"
 #include "rt.h"
 #include "session.h"
+#include "store_members.h"
 #include "workers.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
+#include <poll.h>
 #include <sodium.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HTTP_BODY_MAX (16 * 1024)
@@ -46,6 +52,7 @@ static const char security_headers[] =
 	"X-Frame-Options: DENY\r\n"
 	"Referrer-Policy: no-referrer\r\n"
 	"Cache-Control: no-cache\r\n";
+#define HSTS "Strict-Transport-Security: max-age=31536000\r\n"
 
 struct pss {
 	struct session *s;
@@ -57,7 +64,7 @@ struct pss {
 };
 
 static struct server server; /* one per process */
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reloading;
 
 /* --- sessions and counters ------------------------------------------------ */
 
@@ -221,6 +228,37 @@ static void client_address(struct lws *wsi, char *out, size_t size)
 	}
 }
 
+/*
+ * Did the request come over HTTPS? Over our own TLS, or through a trusted
+ * proxy that says X-Forwarded-Proto: https (from anyone else the header is
+ * ignored). A --public-url of https:// counts too: the site is served over
+ * HTTPS, whatever hop this request took. Then the session cookie is Secure
+ * and responses carry HSTS.
+ */
+static int request_secure(struct lws *wsi)
+{
+	char peer[64] = "", proto[16] = "";
+	int n;
+	if (server.cfg.tls_cert || strncmp(server.cfg.public_origin, "https://", 8) == 0)
+		return 1;
+	lws_get_peer_simple(wsi, peer, sizeof peer);
+	if (!addr_trusted(peer))
+		return 0;
+	n = lws_hdr_custom_length(wsi, "x-forwarded-proto:", 18);
+	return n == 5 && lws_hdr_custom_copy(wsi, proto, sizeof proto, "x-forwarded-proto:", 18) == 5 &&
+	       strcasecmp(proto, "https") == 0;
+}
+
+/* The security headers of every response (with HSTS over HTTPS). */
+static const char *sec_headers(struct lws *wsi)
+{
+	static const char with_hsts[] = HSTS; /* checked to fit below */
+	static char both[sizeof security_headers + sizeof with_hsts];
+	if (!both[0])
+		snprintf(both, sizeof both, "%s%s", security_headers, with_hsts);
+	return request_secure(wsi) ? both : security_headers;
+}
+
 /* --- connection counts (--max-conns-per-addr, --max-conns) ---------------- */
 
 /* Connections per client address, in a hash table keyed by SipHash with a
@@ -368,7 +406,8 @@ static int http_send(struct lws *wsi, int status, const char *ctype, const char 
                      const char *body, size_t len)
 {
 	unsigned char buf[LWS_PRE + 4096], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
-	size_t sl = strlen(security_headers), el = extra ? strlen(extra) : 0;
+	const char *sec = sec_headers(wsi);
+	size_t sl = strlen(sec), el = extra ? strlen(extra) : 0;
 
 	if (lws_add_http_header_status(wsi, (unsigned)status, &p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, (const unsigned char *)ctype,
@@ -377,7 +416,7 @@ static int http_send(struct lws *wsi, int status, const char *ctype, const char 
 		return -1;
 	if ((size_t)(end - p) < sl + el + 8)
 		return -1;
-	memcpy(p, security_headers, sl);
+	memcpy(p, sec, sl);
 	p += sl;
 	if (el) {
 		memcpy(p, extra, el);
@@ -510,10 +549,35 @@ static int serve_static(struct lws *wsi, const char *uri)
 	    snprintf(path, sizeof path, "%s%s", server.cfg.web_dir, uri) >= (int)sizeof path ||
 	    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return http_text(wsi, 404, "not found\n");
-	int n = lws_serve_http_file(wsi, path, mime, security_headers, (int)strlen(security_headers));
+	int n = lws_serve_http_file(wsi, path, mime, sec_headers(wsi), (int)strlen(sec_headers(wsi)));
 	if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
 		return -1;
 	return 0;
+}
+
+/*
+ * Who may read /metrics: with --metrics-token, a request with
+ * "Authorization: Bearer <token>"; without, only a request whose TCP peer is
+ * the loopback and that no proxy forwarded (no X-Forwarded-For,
+ * X-Forwarded-Proto, X-Real-IP or Forwarded header), so the documented
+ * nginx in front never passes it on.
+ */
+static int metrics_allowed(struct lws *wsi)
+{
+	const char *token = server.cfg.metrics_token;
+	char peer[64] = "", auth[200];
+	if (token[0]) {
+		size_t n = strlen(token);
+		return lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) == (int)(7 + n) &&
+		       lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) == (int)(7 + n) &&
+		       strncasecmp(auth, "Bearer ", 7) == 0 && sodium_memcmp(auth + 7, token, n) == 0;
+	}
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) > 0 ||
+	    lws_hdr_custom_length(wsi, "x-forwarded-proto:", 18) > 0 ||
+	    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_X_REAL_IP) > 0 || lws_hdr_custom_length(wsi, "forwarded:", 10) > 0)
+		return 0;
+	lws_get_peer_simple(wsi, peer, sizeof peer);
+	return strncmp(peer, "127.", 4) == 0 || strcmp(peer, "::1") == 0;
 }
 
 static int serve_metrics(struct lws *wsi)
@@ -521,6 +585,9 @@ static int serve_metrics(struct lws *wsi)
 	size_t conns = 0;
 	char *body;
 	int rc;
+	if (!metrics_allowed(wsi))
+		return http_text(wsi, 403, server.cfg.metrics_token[0] ? "send Authorization: Bearer <the metrics token>\n"
+		                           : "metrics are served to the loopback only (or see --metrics-token)\n");
 	for (struct session *s = server.sessions; s; s = s->next)
 		conns += !s->is_http;
 	if (!(body = metrics_render(conns)))
@@ -620,7 +687,8 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 	body = has_body(wsi);
 	/* Health checks pass every cap (they hold nothing). */
 	if (is_get && !body && strcmp(uri, "/healthz") == 0)
-		return http_text(wsi, 200, "ok\n");
+		return db_writes_failing(server.db) ? http_text(wsi, 503, "database writes are failing (see the log)\n")
+		                                    : http_text(wsi, 200, "ok\n");
 	if (body && !(is_post && is_session))
 		return http_close(wsi, is_get ? 400 : 405, "text/plain; charset=utf-8", "this request takes no body\n");
 
@@ -640,6 +708,7 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 	}
 
 	if (is_session) {
+		s->http->secure = request_secure(wsi);
 		free(s->http->body);
 		s->http->body = NULL;
 		s->http->body_len = 0;
@@ -883,6 +952,8 @@ static int check_upgrade(struct lws *wsi, struct pss *pss)
 		                      "this server speaks WebSocket version 13\n");
 	if (!key_valid(wsi))
 		return refuse_upgrade(wsi, 400, NULL, NULL, "Sec-WebSocket-Key must be 16 bytes in base64\n");
+	if (stopping)
+		return refuse_upgrade(wsi, 503, "Retry-After:", "10", "the server is shutting down\n");
 	if (pss) {
 		const char *why;
 		int64_t member = 0;
@@ -992,9 +1063,128 @@ static const struct lws_protocols protocols[] = {
 
 static lws_sorted_usec_list_t tick_sul;
 
+/* --- the open-file limit ------------------------------------------------------ */
+
+/*
+ * At the open-file limit, lws 4.1.6 logs "accept: errno 24" and returns to
+ * poll(), where the listening socket is still readable: a busy loop writing
+ * the same line as fast as it can. Two defences:
+ * - lws is told to hold at most the limit less a reserve (fd_limit_per_thread):
+ *   at that count it stops polling its listening socket until a connection
+ *   closes (its own accept modulation), and the reserve is left for the
+ *   database, the MOU repositories and the log. The tick notices
+ *   connections waiting (the listening socket readable two ticks running),
+ *   logs that at most every ten seconds and counts the seconds.
+ * - should accept() still fail (descriptors taken outside lws), the failure
+ *   line is caught (lws_log_emit): the reserve descriptor is given up to
+ *   accept the waiting connection and close it at once, so the loop makes
+ *   progress and sleeps; one line a second at most, each failure counted.
+ */
+static int listen_fd = -1, reserve_fd = -1;
+static time_t accept_logged, paused_logged;
+static unsigned long accept_unlogged, paused_seconds;
+static int listen_ready_ticks;
+
+static void on_accept_failure(int err)
+{
+	time_t now = time(NULL);
+	metrics_accept_failure();
+	if ((err == EMFILE || err == ENFILE) && listen_fd >= 0) {
+		int fd;
+		if (reserve_fd >= 0)
+			close(reserve_fd);
+		if ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+			close(fd);
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (now == accept_logged) {
+		accept_unlogged++;
+		return;
+	}
+	rt_log(LOG_ERROR, "cannot accept a connection: %s; refusing new connections until some close"
+	       " (%lu more since the last line; raise the open-file limit)", strerror(err), accept_unlogged);
+	accept_logged = now;
+	accept_unlogged = 0;
+}
+
+/* lws' own log lines, through rt_log (UTC time, level); accept failures as above. */
+static void lws_log_emit(int level, const char *line)
+{
+	if (strncmp(line, "accept: errno ", 14) == 0) {
+		on_accept_failure(atoi(line + 14));
+		return;
+	}
+	rt_log(level & LLL_ERR ? LOG_ERROR : LOG_WARN, "lws: %.*s", (int)strcspn(line, "\n"), line);
+}
+
+/* The listening socket lws made (a socket of ours listening on the port). */
+static int find_listen_fd(int port)
+{
+	struct rlimit rl;
+	int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096 ? (int)rl.rlim_cur : 4096;
+	for (int fd = 3; fd < max; fd++) {
+		int on = 0;
+		socklen_t len = sizeof on;
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0 || !on ||
+		    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+			continue;
+		if ((ss.ss_family == AF_INET && ntohs(((struct sockaddr_in *)&ss)->sin_port) == port) ||
+		    (ss.ss_family == AF_INET6 && ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) == port))
+			return fd;
+	}
+	return -1;
+}
+
+/* Once a second: are connections waiting to be accepted (at the limit)? */
+static void check_accept_paused(void)
+{
+	struct pollfd p = { .fd = listen_fd, .events = POLLIN };
+	time_t now;
+	if (listen_fd < 0 || poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)) {
+		listen_ready_ticks = 0;
+		return;
+	}
+	if (++listen_ready_ticks < 2)
+		return;
+	metrics_accept_paused();
+	paused_seconds++;
+	now = time(NULL);
+	if (now - paused_logged >= 10) {
+		rt_log(LOG_WARN, "at the open-file limit: new connections wait until some close"
+		       " (%lu s so far; raise the open-file limit)", paused_seconds);
+		paused_logged = now;
+	}
+}
+
+/* --- timers, signals ------------------------------------------------------------ */
+
+/* Expired session rows are deleted at start and then once an hour. */
+#define SESSION_SWEEP_SECONDS 3600
+static time_t sessions_swept;
+
+static void sweep_sessions(void)
+{
+	int n = 0;
+	sessions_swept = time(NULL);
+	if (db_begin(server.db, 1) != RT_OK || store_sessions_expire(server.db, &n) != RT_OK ||
+	    db_commit(server.db) != RT_OK) {
+		db_rollback(server.db);
+		rt_log(LOG_ERROR, "could not delete expired sessions");
+		return;
+	}
+	if (n)
+		rt_log(LOG_INFO, "deleted %d expired sessions", n);
+}
+
 /* Once a second: let the areas close what is due. */
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
+	check_accept_paused();
+	if (time(NULL) - sessions_swept >= SESSION_SWEEP_SECONDS)
+		sweep_sessions();
+	db_write_probe(server.db);
 	if (rfq_tick)
 		rfq_tick(&server);
 	if (decisions_tick)
@@ -1024,10 +1214,81 @@ static int hash_threads(void)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGHUP)
+		reloading = 1;
+	else
+		stopping = 1;
 	if (server.ctx)
 		lws_cancel_service(server.ctx);
+}
+
+/* Do cert and key load, and belong together? (checked before lws swaps them in) */
+static int tls_pair_ok(const char *cert, const char *key)
+{
+	SSL_CTX *c = SSL_CTX_new(TLS_server_method());
+	int ok = c && SSL_CTX_use_certificate_chain_file(c, cert) == 1 &&
+	         SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM) == 1 && SSL_CTX_check_private_key(c) == 1;
+	SSL_CTX_free(c);
+	return ok;
+}
+
+/*
+ * SIGHUP: the certificate and key are read again from their files and used
+ * for every new TLS connection (connections open keep theirs: nobody is
+ * dropped). A pair that does not load or does not match is refused, and the
+ * previous one stays. The log is standard error (systemd's journal, or
+ * whatever the caller redirected it to): there is no file to reopen.
+ */
+static void reload(void)
+{
+	if (server.cfg.tls_cert) {
+		if (!tls_pair_ok(server.cfg.tls_cert, server.cfg.tls_key)) {
+			rt_log(LOG_ERROR, "reload: %s and %s are not a certificate and its key; still serving the previous"
+			       " certificate", server.cfg.tls_cert, server.cfg.tls_key);
+			return;
+		}
+		lws_tls_cert_updated(server.ctx, server.cfg.tls_cert, server.cfg.tls_key, NULL, 0, NULL, 0);
+	}
+	rt_log(LOG_INFO, "reloaded%s (the log is standard error: nothing to reopen)",
+	       server.cfg.tls_cert ? " the TLS certificate and key" : "");
+}
+
+/* The WebSocket connections still open. */
+static int websockets_open(void)
+{
+	int n = 0;
+	for (struct session *s = server.sessions; s; s = s->next)
+		n += !s->is_http && !s->closed;
+	return n;
+}
+
+/*
+ * SIGTERM, SIGINT: the requests read are answered (their batch committed),
+ * then every WebSocket gets a close frame 1001 "going away" after what was
+ * queued for it, and the loop runs until the clients have answered it or 5
+ * seconds have passed. The web client reconnects by itself.
+ */
+static void going_away(void)
+{
+	lws_usec_t until = lws_now_usecs() + 5 * LWS_US_PER_SEC;
+	int n;
+	dispatch_flush(&server);
+	for (struct session *s = server.sessions; s; s = s->next) {
+		if (s->is_http || s->closed || !s->wsi)
+			continue;
+		if (!s->close_code) {
+			s->close_code = LWS_CLOSE_STATUS_GOINGAWAY;
+			s->close_reason = "the server is shutting down";
+		}
+		lws_callback_on_writable(s->wsi);
+	}
+	rt_log(LOG_INFO, "stopping: closing %d connections", n = websockets_open());
+	while (n && lws_now_usecs() < until) {
+		if (lws_service(server.ctx, 0) < 0)
+			break;
+		dispatch_flush(&server);
+		n = websockets_open();
+	}
 }
 
 /* Takes an exclusive lock of the data directory; -1 if another daemon has it. */
@@ -1086,12 +1347,24 @@ int server_run(const struct server_config *cfg)
 	}
 	for (int i = 0; i < cfg->n_origins; i++)
 		allow_origin(&server, "%s", cfg->origins[i], 0);
+	if (cfg->public_origin[0])
+		allow_origin(&server, "%s", cfg->public_origin, 0);
 
 	auth_init();
 	if (start_areas() != 0)
 		goto done;
-	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
+	sweep_sessions();
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
 	memset(&info, 0, sizeof info);
+	{
+		/* lws stops accepting at the limit less a reserve (see on_accept_failure) */
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+			rlim_t reserve = rl.rlim_cur / 8 < 32 ? 32 : rl.rlim_cur / 8 > 1024 ? 1024 : rl.rlim_cur / 8;
+			if (rl.rlim_cur > 2 * reserve)
+				info.fd_limit_per_thread = (unsigned)(rl.rlim_cur - reserve);
+		}
+	}
 	info.port = cfg->port;
 	info.iface = cfg->host;
 	info.protocols = protocols;
@@ -1103,6 +1376,11 @@ int server_run(const struct server_config *cfg)
 	info.timeout_secs = 30;
 	info.vhost_name = "roundtable";
 	if (cfg->tls_cert) {
+		if (!tls_pair_ok(cfg->tls_cert, cfg->tls_key)) {
+			fprintf(stderr, "roundtable: %s and %s do not load as a certificate (PEM) and its private key\n",
+			        cfg->tls_cert, cfg->tls_key);
+			goto done;
+		}
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		info.ssl_cert_filepath = cfg->tls_cert;
 		info.ssl_private_key_filepath = cfg->tls_key;
@@ -1118,20 +1396,27 @@ int server_run(const struct server_config *cfg)
 		fprintf(stderr, "roundtable: cannot start worker threads\n");
 		goto done;
 	}
+	listen_fd = find_listen_fd(cfg->port);
+	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	lws_sul_schedule(server.ctx, 0, &tick_sul, on_tick, LWS_US_PER_SEC);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	rt_log(LOG_INFO, "roundtable %s serving %s://%s:%d (data %s)", RT_VERSION, cfg->tls_cert ? "https" : "http",
 	       cfg->host, cfg->port, cfg->data_dir);
-	while (!stopping)
+	while (!stopping) {
 		if (lws_service(server.ctx, 0) < 0)
 			break;
-	dispatch_flush(&server); /* requests read in the last turn */
-	rt_log(LOG_INFO, "shutting down");
+		if (reloading) {
+			reloading = 0;
+			reload();
+		}
+	}
+	going_away(); /* answers the requests read in the last turn first */
 	rc = 0;
 done:
 	workers_stop();
@@ -1142,7 +1427,12 @@ done:
 	conn_table_free();
 	events_shutdown();
 	db_close(server.db);
+	if (reserve_fd >= 0)
+		close(reserve_fd);
+	reserve_fd = listen_fd = -1;
 	if (lock_fd >= 0)
 		close(lock_fd);
+	if (rc == 0)
+		rt_log(LOG_INFO, "stopped");
 	return rc;
 }

@@ -40,6 +40,8 @@ struct server_config {
 	int body_deadline;      /* seconds for a whole HTTP request body */
 	int max_conns_per_addr; /* connections not signed in, per client address */
 	int max_conns;          /* connections in all */
+	char public_origin[256]; /* --public-url as an origin ("" if none) */
+	char metrics_token[128]; /* --metrics-token's token ("" if none) */
 };
 
 struct server {

@@ -53,6 +53,7 @@ struct session_http {
 	int resp_ready;
 	char path[128];
 	int method;         /* 1 POST, 2 DELETE */
+	int secure;         /* reached over HTTPS (here or at a trusted proxy): cookies are Secure */
 };
 
 struct session {

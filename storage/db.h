@@ -54,6 +54,12 @@ int db_reset_busy(struct db *db);
  * after an error (out of memory, I/O)? Then db_prep refuses every
  * statement until db_rollback: none may run in autocommit mode. */
 int db_txn_lost(struct db *db);
+/* Did the last write fail for want of the disk (full, I/O error,
+ * read-only, locked)? Cleared by the next write that commits. */
+int db_writes_failing(struct db *db);
+/* Between transactions: writes one page (and commits) if no write was tried
+ * for 30 s, or 2 s while writes fail, so db_writes_failing stays true. */
+int db_write_probe(struct db *db);
 /* Runs SQL text without results. */
 int db_exec(struct db *db, const char *sql);
 

@@ -289,6 +289,18 @@ int store_session_delete(struct db *db, const unsigned char hash[32])
 	return db_step_done(db, st);
 }
 
+int store_sessions_expire(struct db *db, int *deleted)
+{
+	char now[21];
+	int err;
+	PREP(st, "DELETE FROM sessions WHERE expires_at <= ?");
+	rt_now(now);
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	if ((err = db_step_done(db, st)) == RT_OK)
+		*deleted = sqlite3_changes(db_handle(db));
+	return err;
+}
+
 int store_invite_create(struct db *db, const struct invite *inv, const unsigned char hash[32],
                         int64_t invited_by, int64_t *out_id)
 {

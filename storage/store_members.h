@@ -60,6 +60,8 @@ int store_session_create(struct db *db, const unsigned char hash[32], int64_t me
 /* The member of an unexpired session; RT_EUNAUTH if none or expired. */
 int store_session_member(struct db *db, const unsigned char hash[32], int64_t *member_id);
 int store_session_delete(struct db *db, const unsigned char hash[32]);
+/* Deletes the sessions past their expiry; *deleted: how many. */
+int store_sessions_expire(struct db *db, int *deleted);
 
 struct invite {
 	int64_t id, coalition_id;

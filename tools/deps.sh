@@ -4,7 +4,7 @@
 # otherwise it prints the exact command to run.
 set -eu
 what=${1:-build}
-pkgs="build-essential pkg-config libwebsockets-dev libsqlite3-dev libjansson-dev libsodium-dev libmarkdown2-dev libgit2-dev"
+pkgs="build-essential pkg-config libwebsockets-dev libsqlite3-dev libjansson-dev libsodium-dev libmarkdown2-dev libgit2-dev libssl-dev"
 [ "$what" = test ] && pkgs="$pkgs libcmocka-dev chromium nginx sqlite3 openssl prometheus strace git nodejs npm clang libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do

@@ -270,3 +270,125 @@ test('the admin made by user add --admin may create coalitions', async () => {
     await d.close();
   }
 });
+
+// --- issue 21 items 7 and 8: --public-url, origins a browser can send, the config file
+
+test('--listen 0.0.0.0 with no --origin or --public-url refuses to start: no browser sends that origin', async () => {
+  const t = tmpDir();
+  try {
+    fs.mkdirSync(t.data, { recursive: true });
+    const port = await freePort();
+    const r = await run(['serve', '--data', t.data, '--listen', `0.0.0.0:${port}`], { timeoutMs: 15000 });
+    assert.equal(r.code, 2, `exit ${r.code}\n${r.stderr}`);
+    assert.match(r.stderr, /0\.0\.0\.0/, r.stderr);
+    assert.match(r.stderr, /--public-url/, 'says what to give');
+  } finally {
+    t.done();
+  }
+});
+
+test('--public-url is allowed as an Origin; with it a listener on 0.0.0.0 starts', async () => {
+  const d = await startDaemon({ args: ['--public-url', 'https://rt.example.org/'] });
+  try {
+    const ok = await d.connect({ origin: 'https://rt.example.org' });
+    assert.ok(ok, 'the public origin is allowed');
+    await assert.rejects(d.connect({ origin: 'https://rt.example.org:8443' }), (e) => e.status === 403, 'another port is not');
+  } finally {
+    await d.close();
+  }
+  const t = tmpDir();
+  fs.mkdirSync(t.data, { recursive: true });
+  const port = await freePort();
+  const child = spawn(BIN, ['serve', '--data', t.data, '--listen', `0.0.0.0:${port}`, '--public-url', 'https://rt.example.org'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr.on('data', (x) => { out += x; });
+  const exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  try {
+    let up = false;
+    for (let i = 0; i < 200 && !up && child.exitCode === null; i++) {
+      up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      if (!up) await sleep(50);
+    }
+    assert.ok(up, `serve --listen 0.0.0.0 --public-url started\n${out}`);
+  } finally {
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, out);
+    t.done();
+  }
+});
+
+test('origins no browser can send are refused at start (exit 2), on the command line and in --config', async () => {
+  const t = tmpDir();
+  try {
+    fs.mkdirSync(t.data, { recursive: true });
+    for (const bad of ['https://rt.example.org/', 'https://rt.example.org:443', 'http://rt.example.org:80',
+      'https://0.0.0.0:443', 'https://rt.example.org/path', 'ftp://rt.example.org', 'https://', 'https://a b']) {
+      for (const flag of ['--origin', '--public-url']) {
+        if (flag === '--public-url' && bad === 'https://rt.example.org/') continue; // a trailing '/' is fine there
+        const r = await run(['serve', '--data', t.data, '--listen', '127.0.0.1:1', flag, bad], { timeoutMs: 15000 });
+        assert.equal(r.code, 2, `${flag} ${bad}: exit ${r.code} ${r.stderr}`);
+        assert.ok(r.stderr.includes(bad), `${flag} ${bad}: names the value: ${r.stderr}`);
+      }
+    }
+  } finally {
+    t.done();
+  }
+});
+
+test('a config file: text after a value (a trailing comment) is refused with its line, not read into the value', async () => {
+  const t = tmpDir();
+  try {
+    fs.mkdirSync(t.data, { recursive: true });
+    const cases = [
+      'listen = 127.0.0.1:8080   (the default)',
+      'origin = https://rt.example.org      (repeat for more)',
+      'tls-cert = /etc/roundtable/cert.pem         (or terminate TLS in nginx)',
+      'max-message = 262144 # bytes',
+      'public-url = https://rt.example.org # the address',
+    ];
+    for (const line of cases) {
+      const conf = path.join(t.root, 'bad.conf');
+      fs.writeFileSync(conf, `# a comment line\n${line}\n`);
+      const r = await run(['serve', '--config', conf, '--data', t.data], { timeoutMs: 15000 });
+      assert.equal(r.code, 2, `${line}: exit ${r.code}\n${r.stderr}`);
+      assert.match(r.stderr, /line 2/, `${line}: says which line: ${r.stderr}`);
+    }
+    // bad values are refused with the line too
+    for (const line of ['listen = nowhere', 'trust-proxy = 10.0.0.0/33', 'origin = rt.example.org', 'auth-deadline = 0']) {
+      const conf = path.join(t.root, 'bad.conf');
+      fs.writeFileSync(conf, `\n\n${line}\n`);
+      const r = await run(['serve', '--config', conf, '--data', t.data], { timeoutMs: 15000 });
+      assert.equal(r.code, 2, `${line}: exit ${r.code}\n${r.stderr}`);
+      assert.match(r.stderr, /line 3/, `${line}: says which line: ${r.stderr}`);
+    }
+  } finally {
+    t.done();
+  }
+});
+
+test('contrib/roundtable.conf itself parses: serve starts with it (data, listen and web overridden)', async () => {
+  const d = await startDaemon({ args: ['--config', path.join(REPO_ROOT, 'contrib', 'roundtable.conf'),
+    '--web', path.join(REPO_ROOT, 'web')] });
+  try {
+    const page = await fetch(`${d.base}/`);
+    assert.equal(page.status, 200);
+  } finally {
+    await d.close();
+  }
+});
+
+test('serve with a TLS certificate or key that does not load says so (not "cannot listen")', async () => {
+  const t = tmpDir();
+  try {
+    fs.mkdirSync(t.data, { recursive: true });
+    const junk = path.join(t.root, 'junk.pem');
+    fs.writeFileSync(junk, 'not a certificate\n');
+    const r = await run(['serve', '--data', t.data, '--listen', `127.0.0.1:${await freePort()}`,
+      '--tls-cert', junk, '--tls-key', junk], { timeoutMs: 15000 });
+    assert.equal(r.code, 1, `exit ${r.code}\n${r.stderr}`);
+    assert.match(r.stderr, /do not load as a certificate/, r.stderr);
+  } finally {
+    t.done();
+  }
+});

@@ -227,8 +227,9 @@ test('disk full: writes fail cleanly, reads go on, and after space is freed the 
     assert.equal((await readState(w)).seq, before.seq, 'no event was recorded');
     await sleep(200);
     assert.deepEqual(watcher.events.filter((e) => e.coalition === w.co.slug), [], 'no event was sent');
+    // /healthz says the writes fail (a load balancer or systemd can act on it)
     const health = await fetch(`${d.base}/healthz`);
-    assert.equal(health.status, 200);
+    assert.equal(health.status, 503, 'unhealthy while writes fail');
 
     // Space again: the same requests, with the same keys, go through once.
     fs.unlinkSync(fill);
@@ -240,6 +241,7 @@ test('disk full: writes fail cleanly, reads go on, and after space is freed the 
       const again = await send(w, x, { replay: true });
       assert.deepEqual(again, { ...x.reply, id: again.id }, `${x.op}: a retry with the key replays the first reply`);
     }
+    assert.equal((await fetch(`${d.base}/healthz`)).status, 200, 'healthy again once a write went through');
     const after = await readState(w);
     assertState(after, expected(before, writes), 'after freeing space');
     assert.equal(count(after.messages, 'full message 0'), 1, 'the message is there once');

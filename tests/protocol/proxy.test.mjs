@@ -50,6 +50,7 @@ http {
       proxy_http_version 1.1;
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       proxy_read_timeout 1h;
@@ -209,4 +210,20 @@ test('via nginx: the connection cap counts per original client (max-conns-per-ad
   } finally {
     for (const c of open) c.close();
   }
+});
+
+test('via nginx: /metrics is not served to the world; X-Forwarded-Proto is nginx\'s, not the client\'s', { skip: NO_NGINX }, async () => {
+  const metrics = await exchange(nginxPort, '127.0.0.77', 'GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.equal(metrics.status, 403, metrics.raw.slice(0, 300));
+  assert.doesNotMatch(metrics.raw, /roundtable_requests_total/);
+  const direct = await exchange(d.port, '127.0.0.78', 'GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.equal(direct.status, 200, 'a scraper on the host reads it directly');
+  // plain http at nginx: the client's own "https" is replaced by $scheme, so no Secure cookie, no HSTS
+  const body = JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+  const r = await exchange(nginxPort, '127.0.0.77', `POST /api/session HTTP/1.1\r\nHost: x\r\nConnection: close\r\n` +
+    `Content-Type: application/json\r\nX-Forwarded-Proto: https\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  assert.equal(r.status, 200, r.raw.slice(0, 300));
+  assert.match(r.raw, /Set-Cookie: [^\r]*HttpOnly/i);
+  assert.doesNotMatch(r.raw, /; Secure/);
+  assert.doesNotMatch(r.raw, /Strict-Transport-Security/i);
 });
