@@ -34,7 +34,7 @@ static const char usage[] =
 	"                   [--max-message BYTES] [--web DIR] [--tls-cert FILE --tls-key FILE]\n"
 	"                   [--trust-proxy ADDR]... [--auth-deadline S] [--body-deadline S]\n"
 	"                   [--max-conns-per-addr N] [--max-conns N] [--public-url URL]\n"
-	"                   [--metrics-token FILE]\n"
+	"                   [--metrics-token FILE] [--ping-interval S]\n"
 	"  roundtable user add [--data DIR] --email E --name N [--admin]   (password on stdin)\n"
 	"  roundtable demo [--data DIR]     create the demo coalition and print its logins\n"
 	"  roundtable backup --data DIR --to PATH     consistent copy, also while serving\n"
@@ -54,6 +54,8 @@ static const char usage[] =
 	"                     address of its requests is taken from X-Forwarded-For\n"
 	"  --auth-deadline S  close WebSockets not signed in after S seconds (default 30)\n"
 	"  --body-deadline S  cut HTTP request bodies not complete after S seconds (default 10)\n"
+	"  --ping-interval S  ping a WebSocket idle for S seconds; close it if silent for\n"
+	"                     2 S (default 50: under a proxy's 60 s read timeout)\n"
 	"  --max-conns-per-addr N  connections not signed in per client address (default 256)\n"
 	"  --max-conns N      connections in all (default 10000; 1/8 kept for signed-in members)\n"
 	"  --metrics-token FILE  serve /metrics to 'Authorization: Bearer <the file's token>'\n"
@@ -61,7 +63,8 @@ static const char usage[] =
 	"  --config FILE      read these settings from FILE, one 'name = value' a line\n"
 	"                     (data, listen, origin, public-url, max-message, web, tls-cert,\n"
 	"                     tls-key, trust-proxy, auth-deadline, body-deadline,\n"
-	"                     max-conns-per-addr, max-conns, metrics-token); comments are\n"
+	"                     max-conns-per-addr, max-conns, metrics-token, ping-interval);\n"
+	"                     comments are\n"
 	"                     whole lines starting with '#'; values hold no spaces;\n"
 	"                     options on the command line win\n";
 
@@ -207,6 +210,11 @@ static int serve_set(struct server_config *cfg, const char *name, const char *v)
 		if (server_parse_netmask(v, &m) != 0)
 			return bad_usage("trust-proxy wants an IP address or ADDR/BITS, not '%s'", v);
 		cfg->trusted_proxies[cfg->n_trusted++] = v;
+	} else if (strcmp(name, "ping-interval") == 0) {
+		long n = strtol(v, &end, 10);
+		if (!*v || *end || n < 1 || n > 3600)
+			return bad_usage("ping-interval wants 1 to 3600 seconds, not '%s'", v);
+		cfg->ping_interval = (int)n;
 	} else if (strcmp(name, "auth-deadline") == 0 || strcmp(name, "body-deadline") == 0) {
 		long n = strtol(v, &end, 10);
 		if (!*v || *end || n < 1 || n > 3600)
@@ -336,7 +344,7 @@ static int serve_args(int argc, char **argv)
 {
 	struct server_config cfg = { .data_dir = "var", .host = "127.0.0.1", .port = 8080,
 	                             .web_dir = RT_WEB_DIR, .max_message = DEFAULT_MAX_MESSAGE,
-	                             .auth_deadline = DEFAULT_AUTH_DEADLINE, .body_deadline = DEFAULT_BODY_DEADLINE,
+	                             .auth_deadline = DEFAULT_AUTH_DEADLINE, .ping_interval = 50, .body_deadline = DEFAULT_BODY_DEADLINE,
 	                             .max_conns_per_addr = DEFAULT_MAX_CONNS_PER_ADDR,
 	                             .max_conns = DEFAULT_MAX_CONNS };
 	int rc, flag_origins = 0, flag_proxies = 0;

@@ -1374,6 +1374,13 @@ int server_run(const struct server_config *cfg)
 	info.max_http_header_data = 4096;
 	info.pt_serv_buf_size = 16384;
 	info.timeout_secs = 30;
+	/* A WebSocket silent for ping_interval seconds is pinged (idle tabs
+	 * behind a proxy stay open); one that answers nothing as long again is
+	 * closed, so a vanished client does not keep its descriptor. */
+	static lws_retry_bo_t idle;
+	idle.secs_since_valid_ping = (uint16_t)cfg->ping_interval;
+	idle.secs_since_valid_hangup = (uint16_t)(2 * cfg->ping_interval);
+	info.retry_and_idle_policy = &idle;
 	info.vhost_name = "roundtable";
 	if (cfg->tls_cert) {
 		if (!tls_pair_ok(cfg->tls_cert, cfg->tls_key)) {

@@ -37,6 +37,7 @@ struct server_config {
 	const char *trusted_proxies[MAX_TRUSTED_PROXIES];
 	int n_trusted;
 	int auth_deadline;      /* seconds a WebSocket may stay without signing in */
+	int ping_interval;      /* seconds of silence before a WebSocket is pinged */
 	int body_deadline;      /* seconds for a whole HTTP request body */
 	int max_conns_per_addr; /* connections not signed in, per client address */
 	int max_conns;          /* connections in all */
