@@ -34,6 +34,11 @@ void metrics_request(const char *op, int err)
 		outcome = N_OUTCOMES - 1;
 	if (!op)
 		op = "unknown";
+	/* The decisions area is counted as one: a counter of ballot.cast (or of
+	 * decision.verify) would count the ballots of a secret decision with
+	 * results after the close as they come. */
+	else if (strncmp(op, "decision.", 9) == 0 || strcmp(op, "ballot.cast") == 0)
+		op = "decisions";
 	for (i = 0; i < n_ops; i++) /* op names are the table's own pointers */
 		if (ops[i].op == op || strcmp(ops[i].op, op) == 0)
 			break;
