@@ -225,7 +225,8 @@ static json_t *hex_json(const void *blob, int len)
 int store_audit_list(struct db *db, int64_t coalition_id, int64_t after, int limit,
                      json_t **out, int *more)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT seq, type, actor, at, hash, prev FROM events"
+	sqlite3_stmt *st = db_prep(db, "SELECT seq, type, actor, at, hash, prev,"
+	                               " CASE WHEN pseq IS NULL THEN COALESCE(wire_seq, seq) END FROM events"
 	                               " WHERE coalition_id = ? AND seq > ? ORDER BY seq LIMIT ?");
 	json_t *arr;
 	int n = 0, err = RT_OK;
@@ -238,8 +239,11 @@ int store_audit_list(struct db *db, int64_t coalition_id, int64_t after, int lim
 	while (step_row(st, &err)) {
 		if (++n > limit)
 			break;
-		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:s, s:o, s:o}",
-			"seq", (json_int_t)sqlite3_column_int64(st, 0), "type", db_col_text(st, 1),
+		if (json_array_append_new(arr, json_pack("{s:I, s:o, s:s, s:o, s:s, s:o, s:o}",
+			"seq", (json_int_t)sqlite3_column_int64(st, 0),
+			"event_seq", sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null()
+			             : json_integer(sqlite3_column_int64(st, 6)),
+			"type", db_col_text(st, 1),
 			"actor", sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null()
 			         : json_integer(sqlite3_column_int64(st, 2)),
 			"at", db_col_text(st, 3),

@@ -52,7 +52,9 @@ int64_t store_events_last_seq(struct db *db, int64_t coalition_id);
 /* The coalition's latest wire seq (what subscribers see). */
 int64_t store_events_wire_seq(struct db *db, int64_t coalition_id);
 
-/* Audit entries after seq `after`: [{seq, type, actor, at, hash, prev}], at most limit. */
+/* Audit entries after seq `after`: [{seq, event_seq, type, actor, at, hash,
+ * prev}], at most limit; event_seq is the seq subscribers saw (null for an
+ * event to one member from schema 010 on, which has none). */
 int store_audit_list(struct db *db, int64_t coalition_id, int64_t after, int limit,
                      json_t **out, int *more);
 /* Recomputes the chain. *ok is 1 when every row's hash matches its content

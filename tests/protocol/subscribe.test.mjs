@@ -335,7 +335,7 @@ test('a long absence (over 5,000 missed events) still replays every one of them'
   await sqlite(db, `
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
     INSERT INTO events (coalition_id, seq, type, audience, audience_member, actor, at, payload, prev, hash, wire_seq)
-      SELECT ${cid}, e.seq + i, e.type, e.audience, e.audience_member, e.actor, e.at, e.payload, randomblob(32), randomblob(32), ${s0} + i
+      SELECT ${cid}, (SELECT last_seq FROM coalitions WHERE id = ${cid}) + i, e.type, e.audience, e.audience_member, e.actor, e.at, e.payload, randomblob(32), randomblob(32), ${s0} + i
       FROM n, (SELECT * FROM events WHERE coalition_id = ${cid} AND wire_seq = ${s0}) AS e;
     UPDATE coalitions SET last_seq = last_seq + ${N}, wire_seq = ${s0 + N} WHERE id = ${cid};`);
   await d.restart();
