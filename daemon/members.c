@@ -86,7 +86,8 @@ int members_subscribe(struct req *r)
 	/* Without since, only events from now on. */
 	r->subscribe_since = since ? (int64_t)json_integer_value(since) : last;
 	r->subscribe_since_private = sp ? (int64_t)json_integer_value(sp) : -1;
-	r->data = json_pack("{s:I}", "seq", (json_int_t)last);
+	r->data = json_pack("{s:I, s:I}", "seq", (json_int_t)last, "private",
+	                    (json_int_t)store_events_last_pseq(r->srv->db, r->coalition_id, r->member_id));
 	return RT_OK;
 }
 

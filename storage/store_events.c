@@ -213,6 +213,21 @@ int64_t store_events_wire_seq(struct db *db, int64_t coalition_id)
 	return seq;
 }
 
+int64_t store_events_last_pseq(struct db *db, int64_t coalition_id, int64_t member_id)
+{
+	int64_t seq = 0;
+	sqlite3_stmt *st = db_prep(db, "SELECT COALESCE(MAX(pseq), 0) FROM events"
+	                               " WHERE coalition_id = ? AND audience_member = ? AND pseq IS NOT NULL");
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, coalition_id);
+	sqlite3_bind_int64(st, 2, member_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		seq = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return seq;
+}
+
 static json_t *hex_json(const void *blob, int len)
 {
 	char hex[65];

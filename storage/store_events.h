@@ -51,6 +51,8 @@ int store_events_since(struct db *db, int64_t coalition_id, int64_t since, int64
 int64_t store_events_last_seq(struct db *db, int64_t coalition_id);
 /* The coalition's latest wire seq (what subscribers see). */
 int64_t store_events_wire_seq(struct db *db, int64_t coalition_id);
+/* The pseq of the member's latest private event in the coalition (0: none). */
+int64_t store_events_last_pseq(struct db *db, int64_t coalition_id, int64_t member_id);
 
 /* Audit entries after seq `after`: [{seq, event_seq, type, actor, at, hash,
  * prev}], at most limit; event_seq is the seq subscribers saw (null for an

@@ -123,6 +123,9 @@ test('a subscribed non-voter sees no seq gap for secret ballots; the voter gets 
   await r1.call('decision.get', { decision: dec.id }); // the replay came before this reply
   assert.deepEqual(r1.events.filter((e) => e.coalition === SLUG).map((e) => [e.event, e.seq, e.private]),
     [['ballot.cast', undefined, own.private], ['thread.created', e2.seq, undefined], ['message.created', e3.seq, undefined]]);
+  const again = await co.members.v1.client.call('coalition.subscribe', { coalition: SLUG });
+  assert.equal(again.private, own.private, 'the reply gives the voter their last private number');
+  assert.equal(again.seq, e3.seq);
   const r2 = await watcher(co.members.v1.client, { since: e1.seq, since_private: own.private });
   await r2.call('decision.get', { decision: dec.id });
   assert.deepEqual(r2.events.filter((e) => e.coalition === SLUG).map((e) => [e.event, e.seq]),

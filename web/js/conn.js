@@ -61,6 +61,7 @@ export class Connection {
     // slug -> last `private` number seen: events addressed to this member
     // alone carry it instead of a seq (docs/protocol.md, Events).
     this.privates = new Map();
+    this.catchupPrivate = new Map(); // slug -> `private` up to which they are a replay
     this.journal = null; // see setJournal
     this.flushing = false;
     this.attempt = 0;
@@ -321,6 +322,7 @@ export class Connection {
       if (data && typeof data.seq === 'number') {
         // Runs before the replayed events are read: they arrive after the reply.
         if (replay) this.catchup.set(slug, data.seq);
+        if (replay && typeof data.private === 'number') this.catchupPrivate.set(slug, data.private);
         else if (seen === null || seen === undefined || seen < data.seq) this.subscriptions.set(slug, data.seq);
       }
       return data;
@@ -334,6 +336,7 @@ export class Connection {
     this.subscriptions.clear();
     this.catchup.clear();
     this.privates.clear();
+    this.catchupPrivate.clear();
   }
 
   receive(text) {
@@ -370,6 +373,7 @@ export class Connection {
       this.subscriptions.clear();
       this.catchup.clear();
       this.privates.clear();
+      this.catchupPrivate.clear();
       this.resumeToken = null;
       this.emit('signedout');
       return;
@@ -380,7 +384,11 @@ export class Connection {
       const last = this.privates.get(slug);
       if (typeof last === 'number' && msg.private <= last) return; // already seen
       this.privates.set(slug, msg.private);
-      old = this.catchup.has(slug); // replayed while the catch-up runs
+      const upto = this.catchupPrivate.get(slug);
+      if (typeof upto === 'number') {
+        if (msg.private <= upto) old = true;
+        else this.catchupPrivate.delete(slug);
+      }
     } else if (slug && typeof msg.seq === 'number') {
       const last = this.subscriptions.get(slug);
       if (typeof last === 'number' && msg.seq <= last) return; // already seen
