@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startDaemon, makeCoalition } from './lib.mjs';
+import { startDaemon, makeCoalition, dbPath, sqlite } from './lib.mjs';
 
 let d;
 let co;
@@ -144,7 +144,7 @@ function u64(v) {
   b.writeBigInt64BE(BigInt(v));
   return b;
 }
-function oldHash(prevHex, seq, type, audience, member, actor, at, payload) {
+function oldHash(prevHex, seq, type, audience, member, actor, at, payload, nonceHex = null) {
   const h = crypto.createHash('sha256');
   h.update(Buffer.from(prevHex, 'hex'));
   h.update(u64(seq));
@@ -154,6 +154,7 @@ function oldHash(prevHex, seq, type, audience, member, actor, at, payload) {
   h.update(u64(actor ?? 0));
   h.update(Buffer.from(`${at}\0`));
   h.update(Buffer.from(`${payload}\0`));
+  if (nonceHex) h.update(Buffer.from(nonceHex, 'hex')); // rows from schema 010 on
   return h.digest('hex');
 }
 /** The payload text of an event frame as the daemon wrote it. */
@@ -216,4 +217,41 @@ test('audit.list: a private entry\'s hash cannot be tested against guessed voter
   assert.equal(v.ok, true, JSON.stringify(v));
   assert.equal(v.entries, entries.length);
   wx.close();
+});
+
+test('a private entry without a nonce (made before schema 010) verifies with the old formula; a removed nonce is reported', async () => {
+  const dec = await secretDecision();
+  await co.members.v3.client.call('ballot.cast', { decision: dec.id, choice: 'agree' });
+  await co.admin.call('thread.create', { coalition: SLUG, title: 'After', body: 'd' });
+  const db = dbPath(d.dataDir);
+  const cid = Number((await sqlite(db, `SELECT id FROM coalitions WHERE slug = '${SLUG}';`)).trim());
+  const rows = JSON.parse(await sqlite(db, `SELECT seq, type, audience, IFNULL(audience_member, 0) AS member,
+    IFNULL(actor, 0) AS actor, at, payload, lower(hex(nonce)) AS nonce, lower(hex(prev)) AS prev, lower(hex(hash)) AS hash
+    FROM events WHERE coalition_id = ${cid} ORDER BY seq;`, { args: ['-json'] }));
+  const hashOf = (prev, r, nonce) => oldHash(prev, r.seq, r.type, r.audience, r.member, r.actor, r.at, r.payload, nonce);
+  for (const r of rows) assert.equal(hashOf(r.prev, r, r.nonce || null), r.hash, `row ${r.seq} hashes as documented`);
+  const i = rows.findLastIndex((r) => r.type === 'ballot.cast');
+  const p = rows[i];
+  assert.equal(p.nonce.length, 64, 'a private row has a 32-byte nonce');
+
+  // Removing the nonce (to make the hash testable again) breaks the chain.
+  await sqlite(db, `UPDATE events SET nonce = NULL WHERE coalition_id = ${cid} AND seq = ${p.seq};`);
+  const bad = await co.admin.call('audit.verify', { coalition: SLUG });
+  assert.equal(bad.ok, false);
+  assert.equal(bad.bad_seq, p.seq);
+
+  // A row as schema 009 wrote it: no nonce, the old formula; the rest of the
+  // chain rehashed from it. audit.verify accepts it.
+  let prev = p.prev;
+  const sql = [];
+  for (const r of rows.slice(i)) {
+    const nonce = r === p ? null : (r.nonce || null);
+    const hash = hashOf(prev, r, nonce);
+    sql.push(`UPDATE events SET prev = X'${prev}', hash = X'${hash}' WHERE coalition_id = ${cid} AND seq = ${r.seq};`);
+    prev = hash;
+  }
+  await sqlite(db, `BEGIN; ${sql.join(' ')} COMMIT;`);
+  const ok = await co.admin.call('audit.verify', { coalition: SLUG });
+  assert.equal(ok.ok, true, JSON.stringify(ok));
+  assert.equal(ok.head, prev);
 });
