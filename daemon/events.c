@@ -221,7 +221,10 @@ void events_publish(const struct pending_event *ev)
 			sub->roles = ev->roles_updated;
 		if (!sub->catching_up && may_see(ev, s, sub->roles)) {
 			session_send(s, ev->frame);
-			metrics_fanout();
+			/* Deliveries to one member are not counted: their number
+			 * would count a secret decision's ballots. */
+			if (ev->audience != AUD_MEMBER)
+				metrics_fanout();
 		}
 	}
 }

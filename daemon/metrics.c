@@ -116,7 +116,8 @@ char *metrics_render(size_t connections)
 			if (ops[i].n[o])
 				add(&b, "roundtable_requests_total{op=\"%s\",outcome=\"%s\"} %llu\n", ops[i].op,
 				    o == 0 ? "ok" : rt_err_code(-o), (unsigned long long)ops[i].n[o]);
-	add(&b, "# HELP roundtable_events_fanned_out_total Event deliveries queued to subscribers.\n"
+	add(&b, "# HELP roundtable_events_fanned_out_total Event deliveries queued to subscribers"
+	        " (live events for everyone or conveners).\n"
 	        "# TYPE roundtable_events_fanned_out_total counter\nroundtable_events_fanned_out_total %llu\n",
 	    (unsigned long long)fanout);
 	add(&b, "# HELP roundtable_queue_drops_total Clients cut off because they stopped reading their events.\n"

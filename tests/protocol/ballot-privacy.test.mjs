@@ -54,13 +54,15 @@ async function watcher(client, args = {}) {
   return c;
 }
 
-/** The requests_total lines of /metrics as a Map label-set -> value. */
+/** The counters of /metrics that count requests or events, as a Map
+ * name{labels} -> value (histogram buckets and sums aside: they count
+ * transactions of every kind). */
 async function requestCounters() {
   const res = await fetch(`${d.base}/metrics`);
   assert.equal(res.status, 200);
   const out = new Map();
   for (const line of (await res.text()).split('\n')) {
-    const m = /^roundtable_requests_total(\{[^}]*\}) (\d+)$/.exec(line);
+    const m = /^(roundtable_requests_total\{[^}]*\}|roundtable_events_fanned_out_total) (\d+)$/.exec(line);
     if (m) out.set(m[1], Number(m[2]));
   }
   return out;
@@ -69,6 +71,8 @@ async function requestCounters() {
 test('/metrics: casting secret ballots moves no counter that counts them', async () => {
   const dec = await secretDecision();
   const x = co.members.x.client;
+  // The voters follow the coalition, as the web client does.
+  const ws = await Promise.all(['v1', 'v2', 'v3'].map((k) => watcher(co.members[k].client)));
   const before = await requestCounters();
   const N = 3;
   // Another member's unrelated activity in between, as on a real server.
@@ -77,7 +81,9 @@ test('/metrics: casting secret ballots moves no counter that counts them', async
     await co.members[k].client.call('ballot.cast', { decision: dec.id, choice: 'agree' });
     await x.call('decision.get', { decision: dec.id });
   }
+  for (const w of ws) await w.waitEvent((e) => e.event === 'ballot.cast' && e.data.decision === dec.id);
   const afterC = await requestCounters();
+  for (const w of ws) w.close();
   for (const [labels, n] of afterC) {
     assert.ok(!/op="ballot\.cast"|op="decision\.verify"/.test(labels), `a per-op ballot counter: ${labels} ${n}`);
     const delta = n - (before.get(labels) ?? 0);
