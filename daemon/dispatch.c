@@ -147,10 +147,10 @@ int req_event(struct req *r, int64_t coalition_id, const char *type, int audienc
 	    (err = store_coalition_slug(r->srv->db, coalition_id, slug, sizeof slug)) != RT_OK)
 		goto done;
 	err = RT_EINTERNAL;
-	if (!(pe = calloc(1, sizeof *pe)) || !(pe->frame = server_event_frame(slug, type, ev.seq, text)))
+	if (!(pe = calloc(1, sizeof *pe)) || !(pe->frame = events_frame(slug, &ev)))
 		goto done;
 	pe->coalition_id = coalition_id;
-	pe->seq = ev.seq;
+	pe->seq = ev.wire_seq;
 	pe->audience = audience;
 	pe->audience_member = audience_member;
 	if (strcmp(type, "member.updated") == 0) {
@@ -412,7 +412,8 @@ static void respond(struct req *r)
 static void follow(struct req *r)
 {
 	if (r->err == RT_OK && r->subscribe_coalition && !r->sess->closed)
-		events_subscribe(r->sess, r->subscribe_coalition, r->roles, r->subscribe_since);
+		events_subscribe(r->sess, r->subscribe_coalition, r->roles, r->subscribe_since,
+		                 r->subscribe_since_private);
 	req_free(r);
 }
 

@@ -83,7 +83,7 @@ struct req {
 	struct timespec t0;     /* when the transaction began (for metrics) */
 
 	/* effects on the connection, applied after a successful commit */
-	int64_t subscribe_coalition, subscribe_since;
+	int64_t subscribe_coalition, subscribe_since, subscribe_since_private;
 	int sign_in;            /* 1 sign in as sign_in_member, -1 sign out */
 	int64_t sign_in_member;
 	unsigned char sign_in_token[32];

@@ -60,10 +60,29 @@ static void room_remove(struct room *r, size_t idx)
 		sub_of(moved, r)->idx = idx;
 }
 
+struct frame *events_frame(const char *slug, const struct event_row *ev)
+{
+	size_t n;
+	char *text;
+	struct frame *f = NULL;
+	int len;
+	if (!ev->pseq) /* shared, or private from before schema 010 */
+		return server_event_frame(slug, ev->type, ev->wire_seq, ev->payload);
+	n = strlen(slug) + strlen(ev->type) + strlen(ev->payload) + 96;
+	if (!(text = malloc(n)))
+		return NULL;
+	len = snprintf(text, n, "{\"event\":\"%s\",\"coalition\":\"%s\",\"private\":%lld,\"data\":%s}",
+	               ev->type, slug, (long long)ev->pseq, ev->payload);
+	if (len > 0 && (size_t)len < n)
+		f = frame_text(text, (size_t)len);
+	free(text);
+	return f;
+}
+
 struct replay_ctx {
 	struct session *s;
 	const char *slug;
-	int64_t last_seq;
+	int64_t last_seq; /* chain seq of the last event queued */
 	int stopped; /* the queue is full enough for now */
 };
 
@@ -77,7 +96,7 @@ static int replay_one(const struct event_row *ev, void *ud)
 		c->stopped = 1;
 		return 1;
 	}
-	f = server_event_frame(c->slug, ev->type, ev->seq, ev->payload);
+	f = events_frame(c->slug, ev);
 	c->last_seq = ev->seq;
 	session_send(c->s, f);
 	frame_unref(f);
@@ -111,8 +130,8 @@ static int replay_batch(struct session *s, struct sub *sub)
 	int n;
 	if (store_coalition_slug(s->srv->db, sub->coalition_id, slug, sizeof slug) != RT_OK)
 		return replay_failed(s, sub->coalition_id);
-	n = store_events_since(s->srv->db, sub->coalition_id, sub->replay_after, s->member_id, sub->roles,
-	                       REPLAY_BATCH, replay_one, &c);
+	n = store_events_since(s->srv->db, sub->coalition_id, sub->since, sub->since_private, sub->replay_after,
+	                       s->member_id, sub->roles, REPLAY_BATCH, replay_one, &c);
 	if (n < 0)
 		return replay_failed(s, sub->coalition_id);
 	if (n < REPLAY_BATCH && !c.stopped)
@@ -129,7 +148,8 @@ void events_continue(struct session *s)
 			replay_batch(s, &s->subs[i]);
 }
 
-int events_subscribe(struct session *s, int64_t coalition_id, unsigned roles, int64_t since)
+int events_subscribe(struct session *s, int64_t coalition_id, unsigned roles, int64_t since,
+                     int64_t since_private)
 {
 	struct room *r = room_get(coalition_id, 1);
 	struct sub *sub;
@@ -138,9 +158,12 @@ int events_subscribe(struct session *s, int64_t coalition_id, unsigned roles, in
 		return RT_EINTERNAL;
 	if ((sub = sub_of(s, r)) != NULL) { /* already following: refresh */
 		sub->roles = roles;
-		if (!sub->catching_up && since < store_events_last_seq(s->srv->db, coalition_id)) {
+		if (!sub->catching_up && (since < store_events_wire_seq(s->srv->db, coalition_id) ||
+		                          since_private >= 0)) {
 			sub->catching_up = 1;
-			sub->replay_after = since;
+			sub->replay_after = 0;
+			sub->since = since;
+			sub->since_private = since_private;
 		}
 		return sub->catching_up ? replay_batch(s, sub) : 0;
 	}
@@ -158,7 +181,7 @@ int events_subscribe(struct session *s, int64_t coalition_id, unsigned roles, in
 	s->subs = sub;
 	s->subs[s->n_subs++] = (struct sub){ .room = r, .idx = r->n, .roles = roles,
 	                                     .coalition_id = coalition_id, .catching_up = 1,
-	                                     .replay_after = since };
+	                                     .since = since, .since_private = since_private };
 	r->subs[r->n++] = s;
 	return replay_batch(s, &s->subs[s->n_subs - 1]);
 }
@@ -198,7 +221,10 @@ void events_publish(const struct pending_event *ev)
 			sub->roles = ev->roles_updated;
 		if (!sub->catching_up && may_see(ev, s, sub->roles)) {
 			session_send(s, ev->frame);
-			metrics_fanout();
+			/* Deliveries to one member are not counted: their number
+			 * would count a secret decision's ballots. */
+			if (ev->audience != AUD_MEMBER)
+				metrics_fanout();
 		}
 	}
 }

@@ -81,12 +81,14 @@ int members_coalition_list(struct req *r)
 
 int members_subscribe(struct req *r)
 {
-	json_t *since = json_object_get(r->args, "since");
-	int64_t last = store_events_last_seq(r->srv->db, r->coalition_id);
+	json_t *since = json_object_get(r->args, "since"), *sp = json_object_get(r->args, "since_private");
+	int64_t last = store_events_wire_seq(r->srv->db, r->coalition_id);
 	r->subscribe_coalition = r->coalition_id;
 	/* Without since, only events from now on. */
 	r->subscribe_since = since ? (int64_t)json_integer_value(since) : last;
-	r->data = json_pack("{s:I}", "seq", (json_int_t)last);
+	r->subscribe_since_private = sp ? (int64_t)json_integer_value(sp) : -1;
+	r->data = json_pack("{s:I, s:I}", "seq", (json_int_t)last, "private",
+	                    (json_int_t)store_events_last_pseq(r->srv->db, r->coalition_id, r->member_id));
 	return RT_OK;
 }
 

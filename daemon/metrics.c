@@ -34,6 +34,11 @@ void metrics_request(const char *op, int err)
 		outcome = N_OUTCOMES - 1;
 	if (!op)
 		op = "unknown";
+	/* The decisions area is counted as one: a counter of ballot.cast (or of
+	 * decision.verify) would count the ballots of a secret decision with
+	 * results after the close as they come. */
+	else if (strncmp(op, "decision.", 9) == 0 || strcmp(op, "ballot.cast") == 0)
+		op = "decisions";
 	for (i = 0; i < n_ops; i++) /* op names are the table's own pointers */
 		if (ops[i].op == op || strcmp(ops[i].op, op) == 0)
 			break;
@@ -121,7 +126,8 @@ char *metrics_render(size_t connections)
 			if (ops[i].n[o])
 				add(&b, "roundtable_requests_total{op=\"%s\",outcome=\"%s\"} %llu\n", ops[i].op,
 				    o == 0 ? "ok" : rt_err_code(-o), (unsigned long long)ops[i].n[o]);
-	add(&b, "# HELP roundtable_events_fanned_out_total Event deliveries queued to subscribers.\n"
+	add(&b, "# HELP roundtable_events_fanned_out_total Event deliveries queued to subscribers"
+	        " (live events for everyone or conveners).\n"
 	        "# TYPE roundtable_events_fanned_out_total counter\nroundtable_events_fanned_out_total %llu\n",
 	    (unsigned long long)fanout);
 	add(&b, "# HELP roundtable_queue_drops_total Clients cut off because they stopped reading their events.\n"

@@ -11,7 +11,8 @@
 #include <stddef.h>
 
 /* Counts one request of op (a name from the op table, or NULL for an
- * unknown or unreadable one) with its outcome (an rt_err). */
+ * unknown or unreadable one) with its outcome (an rt_err). The ops of the
+ * decisions area (decision.*, ballot.cast) share the label "decisions". */
 void metrics_request(const char *op, int err);
 /* Records how long one transaction took and how many requests it held
  * (a group commit, or one request alone). */

@@ -37,7 +37,7 @@ static const struct op foundation_ops[] = {
 	{ "coalition.list", members_coalition_list, OP_AUTH, 0, { { 0 } } },
 	{ "coalition.get", members_coalition_get, OP_AUTH | OP_MEMBER, 0, { COALITION } },
 	{ "coalition.subscribe", members_subscribe, OP_AUTH | OP_MEMBER, 0,
-	  { COALITION, { "since", A_INT, 0, 0 } } },
+	  { COALITION, { "since", A_INT, 0, 0 }, { "since_private", A_INT, 0, 0 } } },
 	{ "member.invite", members_invite, OP_AUTH | OP_WRITE | OP_MEMBER, ROLE_CONVENER,
 	  { COALITION, { "email", A_STR, 1, 254 }, { "name", A_STR, 1, NAME_ARG_MAX },
 	    { "roles", A_ARR, 1, 7 }, { "organization", A_STR, 0, NAME_MAX_LEN } } },

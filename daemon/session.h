@@ -34,10 +34,12 @@ struct sub {
 	size_t idx; /* position in room->subs */
 	unsigned roles;
 	int64_t coalition_id;
-	/* Still replaying stored events after replay_after: live events are
-	 * not queued meanwhile (they are in the database and come in order). */
+	/* Still replaying stored events after replay_after (a chain seq) that
+	 * come after the wire seq since (own private ones: after pseq
+	 * since_private when >= 0): live events are not queued meanwhile (they
+	 * are in the database and come in order). */
 	int catching_up;
-	int64_t replay_after;
+	int64_t replay_after, since, since_private;
 };
 
 /* The HTTP half of a session (POST /api/session and the like), allocated

@@ -334,10 +334,10 @@ test('a long absence (over 5,000 missed events) still replays every one of them'
   const cid = Number((await sqlite(db, `SELECT id FROM coalitions WHERE slug = '${slug}';`)).trim());
   await sqlite(db, `
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
-    INSERT INTO events (coalition_id, seq, type, audience, audience_member, actor, at, payload, prev, hash)
-      SELECT ${cid}, ${s0} + i, e.type, e.audience, e.audience_member, e.actor, e.at, e.payload, randomblob(32), randomblob(32)
-      FROM n, (SELECT * FROM events WHERE coalition_id = ${cid} AND seq = ${s0}) AS e;
-    UPDATE coalitions SET last_seq = ${s0 + N} WHERE id = ${cid};`);
+    INSERT INTO events (coalition_id, seq, type, audience, audience_member, actor, at, payload, prev, hash, wire_seq)
+      SELECT ${cid}, (SELECT last_seq FROM coalitions WHERE id = ${cid}) + i, e.type, e.audience, e.audience_member, e.actor, e.at, e.payload, randomblob(32), randomblob(32), ${s0} + i
+      FROM n, (SELECT * FROM events WHERE coalition_id = ${cid} AND wire_seq = ${s0}) AS e;
+    UPDATE coalitions SET last_seq = last_seq + ${N}, wire_seq = ${s0 + N} WHERE id = ${cid};`);
   await d.restart();
   co.admin = await d.admin();
   const c = await d.admin();

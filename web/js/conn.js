@@ -58,6 +58,10 @@ export class Connection {
     this.listeners = new Map();
     this.subscriptions = new Map(); // slug -> last seq seen (number) or null
     this.catchup = new Map(); // slug -> seq up to which events are a catch-up replay
+    // slug -> last `private` number seen: events addressed to this member
+    // alone carry it instead of a seq (docs/protocol.md, Events).
+    this.privates = new Map();
+    this.catchupPrivate = new Map(); // slug -> `private` up to which they are a replay
     this.journal = null; // see setJournal
     this.flushing = false;
     this.attempt = 0;
@@ -292,8 +296,10 @@ export class Connection {
 
   async resubscribe(ws, slug) {
     const since = this.subscriptions.get(slug);
+    const args = { coalition: slug, since };
+    if (this.privates.has(slug)) args.since_private = this.privates.get(slug);
     try {
-      await this.send(ws, 'coalition.subscribe', { coalition: slug, since });
+      await this.send(ws, 'coalition.subscribe', args);
     } catch (e) {
       if (e.code === 'offline') throw e;
       this.subscriptions.delete(slug); // no longer a member: stop following
@@ -316,6 +322,7 @@ export class Connection {
       if (data && typeof data.seq === 'number') {
         // Runs before the replayed events are read: they arrive after the reply.
         if (replay) this.catchup.set(slug, data.seq);
+        if (replay && typeof data.private === 'number') this.catchupPrivate.set(slug, data.private);
         else if (seen === null || seen === undefined || seen < data.seq) this.subscriptions.set(slug, data.seq);
       }
       return data;
@@ -328,6 +335,8 @@ export class Connection {
   forgetSubscriptions() {
     this.subscriptions.clear();
     this.catchup.clear();
+    this.privates.clear();
+    this.catchupPrivate.clear();
   }
 
   receive(text) {
@@ -363,13 +372,24 @@ export class Connection {
       // anonymous now and follows nothing.
       this.subscriptions.clear();
       this.catchup.clear();
+      this.privates.clear();
+      this.catchupPrivate.clear();
       this.resumeToken = null;
       this.emit('signedout');
       return;
     }
     const slug = msg.coalition;
     let old = false;
-    if (slug && typeof msg.seq === 'number') {
+    if (slug && typeof msg.private === 'number') {
+      const last = this.privates.get(slug);
+      if (typeof last === 'number' && msg.private <= last) return; // already seen
+      this.privates.set(slug, msg.private);
+      const upto = this.catchupPrivate.get(slug);
+      if (typeof upto === 'number') {
+        if (msg.private <= upto) old = true;
+        else this.catchupPrivate.delete(slug);
+      }
+    } else if (slug && typeof msg.seq === 'number') {
       const last = this.subscriptions.get(slug);
       if (typeof last === 'number' && msg.seq <= last) return; // already seen
       if (this.subscriptions.has(slug)) this.subscriptions.set(slug, msg.seq);

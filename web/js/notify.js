@@ -166,7 +166,8 @@ export class Notifier {
       }
     }
     const d = ev.data;
-    const id = `${slug}:${ev.seq}`;
+    // An event to me alone has `private` (its number among mine), no seq.
+    const id = typeof ev.private === 'number' ? `${slug}:p${ev.private}` : `${slug}:${ev.seq}`;
     const me = this.member;
     if (ev.event === 'member.updated' && d.member && d.member.id === me) this.orgs.delete(slug);
     if (ev.event === 'mention' && d.thread && d.message) {
