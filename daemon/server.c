@@ -1291,8 +1291,7 @@ static void going_away(void)
 	}
 }
 
-/* Takes an exclusive lock of the data directory; -1 if another daemon has it. */
-static int lock_data_dir(const char *dir)
+int server_lock_data_dir(const char *dir)
 {
 	char path[4096];
 	int fd;
@@ -1328,7 +1327,7 @@ int server_run(const struct server_config *cfg)
 		fprintf(stderr, "roundtable: cannot create %s: %s\n", cfg->data_dir, strerror(errno));
 		return 1;
 	}
-	if ((lock_fd = lock_data_dir(cfg->data_dir)) < 0)
+	if ((lock_fd = server_lock_data_dir(cfg->data_dir)) < 0)
 		return 1;
 	snprintf(dbpath, sizeof dbpath, "%s/roundtable.db", cfg->data_dir);
 	if (db_open(&server.db, dbpath) != RT_OK || db_checkpoint_in_background(server.db) != RT_OK)
