@@ -11,7 +11,6 @@
  * rename the moved files are put back.
  */
 #include "rollback.h"
-#include "backup.h"
 #include "rt.h"
 
 #include <dirent.h>
@@ -176,6 +175,25 @@ static int db_file_ok(const char *path)
 	return ok;
 }
 
+/* Copies the backup at from (opened immutable: no -wal or -shm made next
+ * to it) to the new file to with the online backup API. */
+static int copy_db(const char *from, const char *to)
+{
+	sqlite3 *src = open_read(from, 1), *dst = NULL;
+	sqlite3_backup *b = NULL;
+	int err = RT_EINTERNAL;
+	if (src && sqlite3_open_v2(to, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) == SQLITE_OK &&
+	    (b = sqlite3_backup_init(dst, "main", src, "main")) && sqlite3_backup_step(b, -1) == SQLITE_DONE)
+		err = RT_OK;
+	if (b && sqlite3_backup_finish(b) != SQLITE_OK)
+		err = RT_EINTERNAL;
+	if (err)
+		fprintf(stderr, "roundtable: cannot copy %s to %s: %s\n", from, to, dst ? sqlite3_errmsg(dst) : "cannot open");
+	sqlite3_close(src);
+	sqlite3_close(dst);
+	return err;
+}
+
 static int sync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = RT_OK;
@@ -219,8 +237,7 @@ int rollback_data_dir(const char *data_dir, int to_version, FILE *out)
 	have_cur = access(db_path, F_OK) == 0 && snapshot_read(db_path, 0, &cur) == RT_OK;
 	fprintf(out, "installing %s (schema %d) as %s\n", bak_path, bak.version, db_path);
 	if (have_cur && (h = open_read(db_path, 0))) {
-		fprintf(out, "the current database (schema %d) holds writes made after that backup; they are "
-		        "discarded (kept aside, see below):\n", cur.version);
+		fprintf(out, "compared with the current database (schema %d), coalition by coalition:\n", cur.version);
 		for (size_t i = 0; i < cur.n; i++) {
 			const struct co_seq *c = &cur.cos[i];
 			const struct co_seq *b = NULL;
@@ -240,7 +257,8 @@ int rollback_data_dir(const char *data_dir, int to_version, FILE *out)
 				total += n;
 			}
 		}
-		fprintf(out, "discarded: %lld event(s) (audit entries) in all%s\n", (long long)total,
+		fprintf(out, "discarded: %lld event(s) (audit entries) in all%s; also anything written without "
+		        "an event (accounts added with 'user add', sessions, sign-in state)\n", (long long)total,
 		        total ? ", with the rows they describe (members, discussions, decisions, ballots, ...)" : "");
 		sqlite3_close(h);
 		h = NULL;
@@ -261,7 +279,7 @@ int rollback_data_dir(const char *data_dir, int to_version, FILE *out)
 	}
 	snprintf(tmp, sizeof tmp, "%s.rollback-tmp", db_path);
 	unlink(tmp);
-	if ((err = backup_db_file(bak_path, tmp)) != RT_OK || !db_file_ok(tmp)) {
+	if ((err = copy_db(bak_path, tmp)) != RT_OK || !db_file_ok(tmp)) {
 		fprintf(stderr, "roundtable: the copy of %s is not a sound database\n", bak_path);
 		err = RT_EINTERNAL;
 		unlink(tmp);

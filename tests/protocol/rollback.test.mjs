@@ -73,6 +73,7 @@ test('rollback installs the pre-upgrade copy, keeps the current files aside and 
   // the backup is in place, nothing of the old WAL next to it, the old set kept whole
   assert.ok(!fs.existsSync(`${db}-wal`) && !fs.existsSync(`${db}-shm`), 'no -wal or -shm next to the restored database');
   assert.ok(fs.existsSync(bak), 'the .bak is kept too');
+  assert.ok(!fs.existsSync(`${bak}-wal`) && !fs.existsSync(`${bak}-shm`), 'reading the .bak made no files next to it');
   const aside = fs.readdirSync(data).filter((f) => /^roundtable\.db\.rolled-back-\d{8}T\d{6}Z$/.test(f));
   assert.equal(aside.length, 1, fs.readdirSync(data).join(' '));
   assert.ok(fs.existsSync(path.join(data, `${aside[0]}-wal`)), 'the -wal was moved with its database');
