@@ -1185,7 +1185,7 @@ void decisions_tick(struct server *srv)
 		live[i].last = time(NULL);
 		args = json_pack("{s:I}", "decision", (json_int_t)live[i].decision);
 		if ((err = dispatch_system(srv, decisions_tally_due, args, NULL))) {
-			fprintf(stderr, "roundtable: could not send the tally of decision %lld\n", (long long)live[i].decision);
+			rt_log(LOG_ERROR, "could not send the tally of decision %lld", (long long)live[i].decision);
 			live[i].due = err == RT_EINTERNAL; /* the next tick tries again */
 		}
 		json_decref(args);
@@ -1197,7 +1197,7 @@ void decisions_tick(struct server *srv)
 		json_t *args = json_pack("{s:I}", "decision", (json_int_t)ids[i]);
 		int err = dispatch_system(srv, decisions_close_due, args, NULL);
 		if (err)
-			fprintf(stderr, "roundtable: could not close decision %lld (%s)\n", (long long)ids[i], rt_err_code(err));
+			rt_log(LOG_ERROR, "could not close decision %lld (%s)", (long long)ids[i], rt_err_code(err));
 		json_decref(args);
 	}
 }

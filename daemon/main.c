@@ -1,6 +1,6 @@
 /*
- * main.c: the roundtable command line: serve, user add, demo, --help,
- * --version. Exit codes: 0 success, 1 failure at run time, 2 bad usage.
+ * main.c: the roundtable command line: serve, user add, demo, backup,
+ * restore, rollback, --help, --version. Exit codes: 0 success, 1 failure at run time, 2 bad usage.
  */
 #include "auth.h"
 #include "backup.h"
@@ -8,6 +8,7 @@
 #include "demo.h"
 #include "faults.h"
 #include "names.h"
+#include "rollback.h"
 #include "rt.h"
 #include "server.h"
 #include "store_members.h"
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define DEFAULT_MAX_MESSAGE (256 * 1024)
 #define DEFAULT_AUTH_DEADLINE 30
@@ -39,6 +41,9 @@ static const char usage[] =
 	"  roundtable demo [--data DIR]     create the demo coalition and print its logins\n"
 	"  roundtable backup --data DIR --to PATH     consistent copy, also while serving\n"
 	"  roundtable restore --from PATH --data DIR  into a new data directory\n"
+	"  roundtable rollback --data DIR [--to-version N]  undo a schema upgrade: install the\n"
+	"                     newest roundtable.db.pre-vN.bak (or the one of schema N), keep the\n"
+	"                     current files aside and say what is discarded; daemon stopped\n"
 	"  roundtable --help | --version\n"
 	"\n"
 	"  --data DIR         data directory (default ./var): roundtable.db and git/\n"
@@ -417,6 +422,35 @@ static int cmd_backup(int argc, char **argv, int restore)
 	return 0;
 }
 
+/* rollback --data DIR [--to-version N]: refused while a daemon serves DIR. */
+static int cmd_rollback(int argc, char **argv)
+{
+	const char *data = NULL, *ver = NULL;
+	char *end;
+	long to = -1;
+	int fd, rc;
+	for (int i = 2; i < argc; i++) {
+		const char **dst = strcmp(argv[i], "--data") == 0 ? &data : strcmp(argv[i], "--to-version") == 0 ? &ver : NULL;
+		if (!dst)
+			return bad_usage("unknown option '%s'", argv[i]);
+		if (!(*dst = opt_value(argc, argv, &i)))
+			return 2;
+	}
+	if (!data)
+		return bad_usage("rollback needs --data DIR%s", "");
+	if (ver) {
+		errno = 0;
+		to = strtol(ver, &end, 10);
+		if (errno || *end || end == ver || to < 1 || to > 100000)
+			return bad_usage("--to-version needs a schema number, not '%s'", ver);
+	}
+	if ((fd = server_lock_data_dir(data)) < 0)
+		return 1;
+	rc = rollback_data_dir(data, (int)to, stdout) == RT_OK ? 0 : 1;
+	close(fd);
+	return rc;
+}
+
 /* Reads one line (the password) from stdin, without its newline. */
 static int read_password(char *buf, size_t size)
 {
@@ -538,5 +572,7 @@ int main(int argc, char **argv)
 		return cmd_backup(argc, argv, 0);
 	if (strcmp(argv[1], "restore") == 0)
 		return cmd_backup(argc, argv, 1);
+	if (strcmp(argv[1], "rollback") == 0)
+		return cmd_rollback(argc, argv);
 	return bad_usage("unknown command '%s'", argv[1]);
 }

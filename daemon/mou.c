@@ -815,7 +815,7 @@ static int reconcile_one(void *ud, int64_t id, const char *commit)
 	if (err && err != RT_ENOTFOUND)
 		return err;
 	if (err == RT_OK && m.coalition_id != rc->coalition_id) {
-		fprintf(stderr, "roundtable: MOU %lld belongs to another coalition than its repository; left alone\n", (long long)id);
+		rt_log(LOG_WARN, "MOU %lld belongs to another coalition than its repository; left alone", (long long)id);
 		store_mou_info_free(&m);
 		return RT_OK;
 	}
@@ -863,7 +863,7 @@ static int reconcile_one(void *ud, int64_t id, const char *commit)
 	c = json_array_get(hist, 0);
 	if ((err = store_mou_set_head(rc->db, id, commit, json_string_value(json_object_get(c, "at")))))
 		goto done;
-	fprintf(stderr, "roundtable: MOU %lld: the database now names commit %s (it named %s)\n", (long long)id, commit,
+	rt_log(LOG_WARN, "MOU %lld: the database now names commit %s (it named %s)", (long long)id, commit,
 	        *db_head ? db_head : "nothing");
 	{
 		json_t *view = mou_view(rc->db, id, NULL);
@@ -966,10 +966,10 @@ int mou_reconcile(struct db *db, const char *data_dir, int *repaired)
 		/* One repository holding something unexpected does not stop the
 		 * daemon: its MOUs become read-only, everything else is served. */
 		if (rc.failed)
-			fprintf(stderr, "roundtable: MOU %lld of %s could not be reconciled with the database\n",
+			rt_log(LOG_ERROR, "MOU %lld of %s could not be reconciled with the database",
 			        (long long)rc.failed, slug);
-		fprintf(stderr, "roundtable: the MOU repository %s needs repair (see docs/operations.md); "
-		                "until then the MOUs of %s are read-only\n", path, slug);
+		rt_log(LOG_ERROR, "the MOU repository %s needs repair (see docs/operations.md); "
+		                "until then the MOUs of %s are read-only", path, slug);
 		if ((err = mark_broken(rc.coalition_id)))
 			break;
 	}
@@ -981,17 +981,17 @@ int mou_start(struct server *srv)
 {
 	int repaired = 0;
 	if (gitstore_global_init() != RT_OK) {
-		fprintf(stderr, "roundtable: cannot initialise libgit2\n");
+		rt_log(LOG_ERROR, "cannot initialise libgit2");
 		return -1;
 	}
 	if (mou_reconcile(srv->db, srv->cfg.data_dir, &repaired) != RT_OK) {
-		fprintf(stderr, "roundtable: the MOU repositories and the database disagree and could not be repaired\n");
+		rt_log(LOG_ERROR, "the MOU repositories and the database disagree and could not be repaired");
 		return -1;
 	}
 	if (repaired)
-		fprintf(stderr, "roundtable: repaired %d MOU row(s) from git\n", repaired);
+		rt_log(LOG_WARN, "repaired %d MOU row(s) from git", repaired);
 	if (n_broken)
-		fprintf(stderr, "roundtable: %zu MOU repositor%s need%s repair; serving everything else\n", n_broken,
+		rt_log(LOG_WARN, "%zu MOU repositor%s need%s repair; serving everything else", n_broken,
 		        n_broken == 1 ? "y" : "ies", n_broken == 1 ? "s" : "");
 	return 0;
 }

@@ -603,7 +603,7 @@ void rfq_tick(struct server *srv)
 	for (int i = 0; i < n; i++) {
 		json_t *args = json_pack("{s:I}", "rfq", (json_int_t)ids[i]);
 		if (dispatch_system(srv, rfq_close_due, args, NULL) != RT_OK)
-			fprintf(stderr, "roundtable: could not close RFQ %lld at its deadline\n", (long long)ids[i]);
+			rt_log(LOG_ERROR, "could not close RFQ %lld at its deadline", (long long)ids[i]);
 		json_decref(args);
 	}
 }

@@ -179,7 +179,7 @@ void rt_crash_point(const char *site)
 	hits[i]++;
 	for (p = spec; (p = strstr(p, site)); p += len) {
 		if ((p == spec || p[-1] == ',') && p[len] == ':' && strtoul(p + len + 1, NULL, 10) == hits[i]) {
-			fprintf(stderr, "roundtable: CRASH_AT %s:%lu reached, killing myself\n", site, hits[i]);
+			rt_log(LOG_WARN, "CRASH_AT %s:%lu reached, killing myself", site, hits[i]);
 			raise(SIGKILL);
 		}
 	}

@@ -19,6 +19,7 @@
 #include "frame.h"
 #include "metrics.h"
 #include "hooks.h"
+#include "log.h"
 #include "rt.h"
 #include "session.h"
 #include "store_members.h"
@@ -926,14 +927,15 @@ static int key_valid(struct lws *wsi)
  */
 static int check_upgrade(struct lws *wsi, struct pss *pss)
 {
-	char origin[256] = "", uri[16] = "", version[8] = "";
+	char origin[256] = "", uri[16] = "", version[8] = "", peer[64];
 
 	/* Absent Origin: a non-browser client. Present: must match exactly. */
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0) {
 		if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) >= (int)sizeof origin ||
 		    lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0 ||
 		    !server_origin_allowed(&server, origin)) {
-			rt_log(LOG_WARN, "refused a WebSocket upgrade from origin %.100s", origin);
+			client_address(wsi, peer, sizeof peer);
+			rt_log(LOG_WARN, "refused a WebSocket upgrade from origin %.100s from %s", origin, peer);
 			lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
 			return -1;
 		}
@@ -1291,22 +1293,27 @@ static void going_away(void)
 	}
 }
 
-/* Takes an exclusive lock of the data directory; -1 if another daemon has it. */
-static int lock_data_dir(const char *dir)
+int server_lock_data_dir(const char *dir)
 {
 	char path[4096];
 	int fd;
 	snprintf(path, sizeof path, "%s/roundtable.lock", dir);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		fprintf(stderr, "roundtable: cannot open %s: %s\n", path, strerror(errno));
+		rt_log(LOG_ERROR, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		fprintf(stderr, "roundtable: another roundtable is already serving %s (it holds its lock)\n", dir);
+		rt_log(LOG_ERROR, "another roundtable is already serving %s (it holds its lock)", dir);
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+/* storage/'s log lines (storage/log.h), in the daemon's one format. */
+static void storage_log(int level, const char *message)
+{
+	rt_log(level, "%s", message);
 }
 
 int server_run(const struct server_config *cfg)
@@ -1318,17 +1325,18 @@ int server_run(const struct server_config *cfg)
 
 	memset(&server, 0, sizeof server);
 	server.cfg = *cfg;
+	st_log_set_sink(storage_log);
 	randombytes_buf(addr_key, sizeof addr_key);
 	for (int i = 0; i < cfg->n_trusted; i++)
 		if (server_parse_netmask(cfg->trusted_proxies[i], &server.trusted[server.n_trusted++]) != 0) {
-			fprintf(stderr, "roundtable: bad --trust-proxy '%s'\n", cfg->trusted_proxies[i]);
+			rt_log(LOG_ERROR, "bad --trust-proxy '%s'", cfg->trusted_proxies[i]);
 			return 1;
 		}
 	if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "roundtable: cannot create %s: %s\n", cfg->data_dir, strerror(errno));
+		rt_log(LOG_ERROR, "cannot create %s: %s", cfg->data_dir, strerror(errno));
 		return 1;
 	}
-	if ((lock_fd = lock_data_dir(cfg->data_dir)) < 0)
+	if ((lock_fd = server_lock_data_dir(cfg->data_dir)) < 0)
 		return 1;
 	snprintf(dbpath, sizeof dbpath, "%s/roundtable.db", cfg->data_dir);
 	if (db_open(&server.db, dbpath) != RT_OK || db_checkpoint_in_background(server.db) != RT_OK)
@@ -1384,7 +1392,7 @@ int server_run(const struct server_config *cfg)
 	info.vhost_name = "roundtable";
 	if (cfg->tls_cert) {
 		if (!tls_pair_ok(cfg->tls_cert, cfg->tls_key)) {
-			fprintf(stderr, "roundtable: %s and %s do not load as a certificate (PEM) and its private key\n",
+			rt_log(LOG_ERROR, "%s and %s do not load as a certificate (PEM) and its private key",
 			        cfg->tls_cert, cfg->tls_key);
 			goto done;
 		}
@@ -1396,11 +1404,11 @@ int server_run(const struct server_config *cfg)
 		info.alpn = "http/1.1";
 	}
 	if (!(server.ctx = lws_create_context(&info))) {
-		fprintf(stderr, "roundtable: cannot listen on %s:%d\n", cfg->host, cfg->port);
+		rt_log(LOG_ERROR, "cannot listen on %s:%d", cfg->host, cfg->port);
 		goto done;
 	}
 	if (workers_start(&server, hash_threads()) != 0) {
-		fprintf(stderr, "roundtable: cannot start worker threads\n");
+		rt_log(LOG_ERROR, "cannot start worker threads");
 		goto done;
 	}
 	listen_fd = find_listen_fd(cfg->port);

@@ -85,5 +85,9 @@ void server_session_auth_changed(struct session *s);
 
 /* Is this Origin header value allowed? (exact match against the allow list) */
 int server_origin_allowed(const struct server *srv, const char *origin);
+/* Takes the exclusive lock of a data directory (roundtable.lock, flock) that
+ * serve holds while it runs; the descriptor (kept open: closing it or exiting
+ * releases the lock), or -1 with a message if another process holds it. */
+int server_lock_data_dir(const char *dir);
 
 #endif

@@ -4,6 +4,7 @@
 #include "backup.h"
 #include "db.h"
 #include "gitcheck.h"
+#include "log.h"
 #include "rt.h"
 
 #include <dirent.h>
@@ -47,7 +48,7 @@ int backup_db_file(const char *db_path, const char *dest_path)
 
 	if (sqlite3_open_v2(db_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_open_v2(dest_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		fprintf(stderr, "roundtable: cannot open %s or %s\n", db_path, dest_path);
+		st_log(ST_LOG_ERROR, "cannot open %s or %s", db_path, dest_path);
 		goto done;
 	}
 	sqlite3_busy_timeout(src, 5000);
@@ -62,7 +63,7 @@ int backup_db_file(const char *db_path, const char *dest_path)
 	if (rc == SQLITE_DONE)
 		err = RT_OK;
 	else
-		fprintf(stderr, "roundtable: backup of %s failed: %s\n", db_path, sqlite3_errmsg(dst));
+		st_log(ST_LOG_ERROR, "backup of %s failed: %s", db_path, sqlite3_errmsg(dst));
 done:
 	if (b)
 		sqlite3_backup_finish(b);

@@ -10,6 +10,7 @@
 #include "backup.h"
 #include "checkpoint.h"
 #include "fts_scope.h"
+#include "log.h"
 #include "rt.h"
 
 #include <stdio.h>
@@ -94,7 +95,7 @@ int db_exec(struct db *db, const char *sql)
 	int rc;
 	if ((rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg)) != SQLITE_OK) {
 		note_error(db, rc);
-		fprintf(stderr, "roundtable: sql error: %s\n", msg ? msg : "?");
+		st_log(ST_LOG_ERROR, "sql error: %s", msg ? msg : "?");
 		sqlite3_free(msg);
 		return RT_EINTERNAL;
 	}
@@ -130,12 +131,12 @@ static int migrate(struct db *db, const char *path)
 	if (v < 0)
 		return RT_EINTERNAL;
 	if (v > latest) {
-		fprintf(stderr, "roundtable: database schema %d is newer than this binary (%d)\n", v, latest);
+		st_log(ST_LOG_ERROR, "database schema %d is newer than this binary (%d)", v, latest);
 		return RT_EINTERNAL;
 	}
 	if (v > 0 && v < latest) {
 		snprintf(bak, sizeof bak, "%s.pre-v%d.bak", path, latest);
-		fprintf(stderr, "roundtable: upgrading the database from schema %d to %d; a copy is kept in %s\n",
+		st_log(ST_LOG_INFO, "upgrading the database from schema %d to %d; a copy is kept in %s",
 		        v, latest, bak);
 		if (backup_db_file(path, bak) != RT_OK)
 			return RT_EINTERNAL;
@@ -163,7 +164,7 @@ int db_open(struct db **out, const char *path)
 		goto done;
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		fprintf(stderr, "roundtable: cannot open %s: %s\n", path,
+		st_log(ST_LOG_ERROR, "cannot open %s: %s", path,
 		        db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto done;
 	}
@@ -179,7 +180,7 @@ int db_open(struct db **out, const char *path)
 		goto done;
 	/* The full-text index's tokenizer, before anything touches it. */
 	if (fts_scope_register(db->h) != SQLITE_OK) {
-		fprintf(stderr, "roundtable: cannot register the search tokenizer: %s\n", sqlite3_errmsg(db->h));
+		st_log(ST_LOG_ERROR, "cannot register the search tokenizer: %s", sqlite3_errmsg(db->h));
 		goto done;
 	}
 	err = migrate(db, path);
@@ -226,7 +227,7 @@ sqlite3_stmt *db_prep(struct db *db, const char *sql)
 	 * autocommit mode: a write would commit at once, alone, whatever
 	 * becomes of its request. Nothing runs until db_rollback. */
 	if (db_txn_lost(db)) {
-		fprintf(stderr, "roundtable: the transaction was rolled back by SQLite; statement refused\n");
+		st_log(ST_LOG_ERROR, "the transaction was rolled back by SQLite; statement refused");
 		return NULL;
 	}
 
@@ -239,7 +240,7 @@ sqlite3_stmt *db_prep(struct db *db, const char *sql)
 		if (!db->cache[i].sql) {
 			sqlite3_stmt *st = NULL;
 			if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-				fprintf(stderr, "roundtable: sql compile error: %s\n  in: %s\n", sqlite3_errmsg(db->h), sql);
+				st_log(ST_LOG_ERROR, "sql compile error: %s; in: %s", sqlite3_errmsg(db->h), sql);
 				return NULL;
 			}
 			db->cache[i].sql = sql;
@@ -247,7 +248,7 @@ sqlite3_stmt *db_prep(struct db *db, const char *sql)
 			return st;
 		}
 	}
-	fprintf(stderr, "roundtable: statement cache full\n");
+	st_log(ST_LOG_ERROR, "statement cache full");
 	return NULL;
 }
 
@@ -283,7 +284,7 @@ int db_reset_busy(struct db *db)
 	int n = 0;
 	while ((st = sqlite3_next_stmt(db->h, st)))
 		if (sqlite3_stmt_busy(st)) {
-			fprintf(stderr, "roundtable: statement left busy: %s\n", sqlite3_sql(st));
+			st_log(ST_LOG_WARN, "statement left busy: %s", sqlite3_sql(st));
 #ifdef RT_FAULTS
 			if (!getenv("RT_BUSY_LOG"))
 				abort();
@@ -349,7 +350,7 @@ int db_step_done(struct db *db, sqlite3_stmt *st)
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return RT_ECONFLICT;
 	note_error(db, rc);
-	fprintf(stderr, "roundtable: sql step error: %s\n", sqlite3_errmsg(db->h));
+	st_log(ST_LOG_ERROR, "sql step error: %s", sqlite3_errmsg(db->h));
 	return RT_EINTERNAL;
 }
 

@@ -3,6 +3,7 @@
  * gitstore.h). Every libgit2 call of Roundtable is in this file.
  */
 #include "gitstore.h"
+#include "log.h"
 #include "rt.h"
 
 #include <git2.h>
@@ -29,7 +30,7 @@ void (*gitstore_test_before_update)(struct gitstore *gs) = NULL;
 static int git_fail(const char *what, int code)
 {
 	const git_error *e = git_error_last();
-	fprintf(stderr, "roundtable: git: %s failed (%d): %s\n", what, code, e && e->message ? e->message : "?");
+	st_log(ST_LOG_ERROR, "git: %s failed (%d): %s", what, code, e && e->message ? e->message : "?");
 	return RT_EINTERNAL;
 }
 
@@ -73,7 +74,7 @@ int gitstore_open(struct gitstore **out, const char *data_dir, const char *slug,
 		}
 		snprintf(dir, sizeof dir, "%s/git", data_dir);
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			fprintf(stderr, "roundtable: cannot create %s: %s\n", dir, strerror(errno));
+			st_log(ST_LOG_ERROR, "cannot create %s: %s", dir, strerror(errno));
 			goto done;
 		}
 		if (git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION) < 0)
@@ -531,7 +532,7 @@ int gitstore_save(struct gitstore *gs, const struct gitstore_save_in *in, struct
 	int err = RT_EINTERNAL;
 	memset(out, 0, sizeof *out);
 	if (!ident_ok(in->name) || !ident_ok(in->email)) {
-		fprintf(stderr, "roundtable: git: refused an author that would break the commit header\n");
+		st_log(ST_LOG_WARN, "git: refused an author that would break the commit header");
 		return RT_EINTERNAL;
 	}
 	for (int i = 0; i < SAVE_TRIES; i++) {
@@ -540,7 +541,7 @@ int gitstore_save(struct gitstore *gs, const struct gitstore_save_in *in, struct
 		out->retries++;
 		git_error_clear();
 	}
-	fprintf(stderr, "roundtable: git: the branch kept moving; gave up after %d tries\n", SAVE_TRIES);
+	st_log(ST_LOG_ERROR, "git: the branch kept moving; gave up after %d tries", SAVE_TRIES);
 	return RT_EINTERNAL;
 }
 
@@ -870,11 +871,11 @@ static int clean_dir(const char *dir, int depth, int *removed)
 				break;
 		} else if (ends_with(de->d_name, ".lock")) {
 			if (unlink(path) != 0 && errno != ENOENT) {
-				fprintf(stderr, "roundtable: cannot remove the stale lock %s: %s\n", path, strerror(errno));
+				st_log(ST_LOG_ERROR, "cannot remove the stale lock %s: %s", path, strerror(errno));
 				err = RT_EINTERNAL;
 				break;
 			}
-			fprintf(stderr, "roundtable: removed the stale lock %s\n", path);
+			st_log(ST_LOG_WARN, "removed the stale lock %s", path);
 			if (removed)
 				(*removed)++;
 		}
@@ -897,11 +898,11 @@ int gitstore_clean_locks(const char *repo_path, int *removed)
 	for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", repo_path, top[i]);
 		if (unlink(path) == 0) {
-			fprintf(stderr, "roundtable: removed the stale lock %s\n", path);
+			st_log(ST_LOG_WARN, "removed the stale lock %s", path);
 			if (removed)
 				(*removed)++;
 		} else if (errno != ENOENT) {
-			fprintf(stderr, "roundtable: cannot remove the stale lock %s: %s\n", path, strerror(errno));
+			st_log(ST_LOG_ERROR, "cannot remove the stale lock %s: %s", path, strerror(errno));
 			return RT_EINTERNAL;
 		}
 	}

@@ -3,6 +3,7 @@
  */
 #include "stmt.h"
 #include "faults.h"
+#include "log.h"
 
 #include <stdio.h>
 
@@ -13,7 +14,7 @@ int step_row(sqlite3_stmt *st, int *err)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	fprintf(stderr, "roundtable: sql read error: %s\n",
+	st_log(ST_LOG_ERROR, "sql read error: %s",
 	        rc == SQLITE_IOERR ? "I/O error" : sqlite3_errmsg(sqlite3_db_handle(st)));
 	*err = RT_EINTERNAL;
 	return 0;
