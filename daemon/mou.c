@@ -777,7 +777,7 @@ const struct op mou_ops[] = {
 	  { { "mou", A_INT, 1, 0 }, { "base", A_STR, 1, 40 }, { "body", A_STR, 1, MOU_BODY_MAX },
 	    { "message", A_STR, 0, MESSAGE_MAX } } },
 	{ "mou.history", mou_history, OP_AUTH, 0, { { "mou", A_INT, 1, 0 } } },
-	{ "mou.diff", mou_diff, OP_AUTH, 0, { { "mou", A_INT, 1, 0 }, { "from", A_STR, 1, 40 }, { "to", A_STR, 1, 40 } } },
+	{ "mou.diff", mou_diff, OP_AUTH | OP_HEAVY, 0, { { "mou", A_INT, 1, 0 }, { "from", A_STR, 1, 40 }, { "to", A_STR, 1, 40 } } },
 	{ "mou.sign", mou_sign, OP_AUTH | OP_WRITE, 0, { { "mou", A_INT, 1, 0 }, { "commit", A_STR, 1, 40 } } },
 	{ NULL, NULL, 0, 0, { { 0 } } }
 };

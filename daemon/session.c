@@ -184,6 +184,12 @@ void session_rx_handled(struct session *s)
 	lws_callback_on_writable(s->wsi); /* resumes even with nothing queued */
 }
 
+void session_rx_heavy(struct session *s)
+{
+	if (s->rx_burst < SESSION_RX_BURST - 1)
+		s->rx_burst = SESSION_RX_BURST - 1; /* session_rx_handled pauses */
+}
+
 /* Ends a burst, and a full queue once it drained under SESSION_QUEUE_LOW:
  * reading resumes if it paused and nothing else holds it. */
 static void rx_resume(struct session *s)

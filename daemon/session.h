@@ -139,6 +139,9 @@ int session_write(struct session *s);
 /* Counts one message handled; past SESSION_RX_BURST, pauses reading from the
  * connection until the next write to it (a later turn of the event loop). */
 void session_rx_handled(struct session *s);
+/* The message being handled is costly (OP_HEAVY): it ends the burst, so the
+ * connection's next message waits for a later turn. */
+void session_rx_heavy(struct session *s);
 
 /* Signs the session in (or out, with member_id 0). Becoming another member
  * (or nobody) leaves every room the previous member followed. */
