@@ -647,6 +647,8 @@ void dispatch_request(struct session *s, json_t *id, const char *opname, json_t 
 	r->member_id = s->member_id;
 	r->is_admin = s->is_admin;
 	precheck(r, opname, key);
+	if (r->def && (r->def->flags & OP_HEAVY))
+		session_rx_heavy(s); /* one such request per connection per turn */
 	if (key && !(r->key_arg = strdup(key)))
 		req_fail(r, RT_EINTERNAL, NULL, "out of memory");
 	*batch.tail = r;

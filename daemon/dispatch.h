@@ -33,7 +33,8 @@ enum op_flags {
 	OP_WRITE = 1 << 1,  /* changes data: write transaction, idempotency key */
 	OP_ADMIN = 1 << 2,  /* server administrators only */
 	OP_MEMBER = 1 << 3, /* args.coalition must name a coalition the caller belongs to */
-	OP_NOTXN = 1 << 4   /* the handler manages its own transactions (async work) */
+	OP_NOTXN = 1 << 4,  /* the handler manages its own transactions (async work) */
+	OP_HEAVY = 1 << 5   /* costly on the loop (mou.diff): ends its connection's burst */
 };
 
 enum arg_type { A_STR = 1, A_INT, A_BOOL, A_ARR, A_OBJ, A_NUM, A_ANY };

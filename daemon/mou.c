@@ -667,6 +667,7 @@ static int mou_diff(struct req *r)
 	struct gitstore *gs = NULL;
 	const char *from, *to;
 	char file[64], *diff = NULL, *text = NULL;
+	size_t bytes = 0, lines = 0;
 	json_t *redline = NULL;
 	int err;
 
@@ -677,9 +678,16 @@ static int mou_diff(struct req *r)
 		goto done;
 	for (int i = 0; i < 2; i++) {
 		const char *c = i ? to : from;
+		size_t len = 0;
 		err = gitstore_known(gs, c);
 		if (!err)
-			err = gitstore_read(gs, c, file, &text, NULL);
+			err = gitstore_read(gs, c, file, &text, &len);
+		if (!err) {
+			bytes += len;
+			for (const char *p = text; p && (p = memchr(p, '\n', len - (size_t)(p - text))); p++)
+				lines++;
+			lines += len && text[len - 1] != '\n'; /* a last line without its newline */
+		}
 		free(text);
 		text = NULL;
 		if (err) {
@@ -687,6 +695,13 @@ static int mou_diff(struct req *r)
 			               "%s is not a version of this MOU", i ? "to" : "from");
 			goto done;
 		}
+	}
+	/* The diff's work and its reply grow with both texts: bounded (issue 22). */
+	if (bytes > MOU_DIFF_MAX_BYTES || lines > MOU_DIFF_MAX_LINES) {
+		err = req_fail(r, RT_ETOOLARGE, "to",
+		               "the two versions together have %zu bytes and %zu lines; a diff takes at most %d bytes "
+		               "and %d lines (compare them with mou.get)", bytes, lines, MOU_DIFF_MAX_BYTES, MOU_DIFF_MAX_LINES);
+		goto done;
 	}
 	if ((err = gitstore_diff(gs, file, from, to, &diff)) || (err = gitstore_redline(gs, file, from, to, &redline))) {
 		err = req_fail(r, RT_EINTERNAL, NULL, "could not compute the diff");
@@ -762,7 +777,7 @@ const struct op mou_ops[] = {
 	  { { "mou", A_INT, 1, 0 }, { "base", A_STR, 1, 40 }, { "body", A_STR, 1, MOU_BODY_MAX },
 	    { "message", A_STR, 0, MESSAGE_MAX } } },
 	{ "mou.history", mou_history, OP_AUTH, 0, { { "mou", A_INT, 1, 0 } } },
-	{ "mou.diff", mou_diff, OP_AUTH, 0, { { "mou", A_INT, 1, 0 }, { "from", A_STR, 1, 40 }, { "to", A_STR, 1, 40 } } },
+	{ "mou.diff", mou_diff, OP_AUTH | OP_HEAVY, 0, { { "mou", A_INT, 1, 0 }, { "from", A_STR, 1, 40 }, { "to", A_STR, 1, 40 } } },
 	{ "mou.sign", mou_sign, OP_AUTH | OP_WRITE, 0, { { "mou", A_INT, 1, 0 }, { "commit", A_STR, 1, 40 } } },
 	{ NULL, NULL, 0, 0, { { 0 } } }
 };

@@ -33,6 +33,10 @@ struct server;
 
 /* The largest MOU body, in bytes. */
 #define MOU_BODY_MAX (192 * 1024)
+/* mou.diff's bound on its work and reply (issue 22): the two versions
+ * together at most this many bytes and lines, else too_large. */
+#define MOU_DIFF_MAX_BYTES (2 * MOU_BODY_MAX)
+#define MOU_DIFF_MAX_LINES 8000
 
 /* Start-up: initialises libgit2 and reconciles every coalition's repository
  * with the database (see above). Returns 0, or -1 to refuse to start. */

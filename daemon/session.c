@@ -97,12 +97,15 @@ static int queue_grow(struct session *s)
 	return 0;
 }
 
-void session_send(struct session *s, struct frame *f)
+/* Queues f. An event past the bounds (or any frame when memory runs out)
+ * cuts the client off; a reply is always queued, and once the queue passes
+ * SESSION_QUEUE_HIGH reading stops until it drains (session_write). */
+static void enqueue(struct session *s, struct frame *f, int is_reply)
 {
 	/* Closing (close_code): what was queued before still goes out, nothing new. */
 	if (s->closed || s->cut_off || s->close_code || !f)
 		return;
-	if (s->q_len >= SESSION_QUEUE_MAX_FRAMES || s->q_bytes + f->len > SESSION_QUEUE_MAX_BYTES ||
+	if ((!is_reply && (s->q_len >= SESSION_QUEUE_MAX_FRAMES || s->q_bytes + f->len > SESSION_QUEUE_MAX_BYTES)) ||
 	    (s->q_len == s->q_cap && queue_grow(s) != 0)) {
 		/* A client that stops reading must not hold the server's memory. */
 		s->cut_off = 1;
@@ -116,8 +119,19 @@ void session_send(struct session *s, struct frame *f)
 	s->q[(s->q_head + s->q_len) % s->q_cap] = frame_ref(f);
 	s->q_len++;
 	s->q_bytes += f->len;
+	if (is_reply && s->q_bytes >= SESSION_QUEUE_HIGH && !s->rx_full && s->wsi) {
+		/* lws keeps what it has read and hands it over once reading resumes */
+		s->rx_full = 1;
+		if (!s->rx_paused)
+			lws_rx_flow_control(s->wsi, 0);
+	}
 	if (s->wsi)
 		lws_callback_on_writable(s->wsi);
+}
+
+void session_send(struct session *s, struct frame *f)
+{
+	enqueue(s, f, 0);
 }
 
 void session_send_json(struct session *s, json_t *obj)
@@ -130,10 +144,20 @@ void session_send_json(struct session *s, json_t *obj)
 	json_decref(obj);
 }
 
+/* A reply to the client's own request: never cut off (see enqueue). */
+static void send_reply(struct session *s, json_t *obj)
+{
+	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	struct frame *f = text ? frame_text(text, strlen(text)) : NULL;
+	enqueue(s, f, 1);
+	frame_unref(f);
+	free(text);
+	json_decref(obj);
+}
+
 void session_reply_ok(struct session *s, json_t *id, json_t *data)
 {
-	session_send_json(s, json_pack("{s:O?, s:b, s:o}", "id", id, "ok", 1,
-	                                 "data", data ? data : json_object()));
+	send_reply(s, json_pack("{s:O?, s:b, s:o}", "id", id, "ok", 1, "data", data ? data : json_object()));
 }
 
 void session_reply_err(struct session *s, json_t *id, int err, const char *message,
@@ -145,7 +169,7 @@ void session_reply_err(struct session *s, json_t *id, int err, const char *messa
 		json_object_set_new(e, "field", json_string(field));
 	if (data)
 		json_object_set_new(e, "data", data);
-	session_send_json(s, json_pack("{s:O?, s:b, s:o}", "id", id, "ok", 0, "error", e));
+	send_reply(s, json_pack("{s:O?, s:b, s:o}", "id", id, "ok", 0, "error", e));
 }
 
 void session_rx_handled(struct session *s)
@@ -154,19 +178,29 @@ void session_rx_handled(struct session *s)
 		return;
 	/* lws keeps the rest of what it has read and hands it over once
 	 * reading is enabled again. */
-	lws_rx_flow_control(s->wsi, 0);
+	if (!s->rx_full)
+		lws_rx_flow_control(s->wsi, 0);
 	s->rx_paused = 1;
 	lws_callback_on_writable(s->wsi); /* resumes even with nothing queued */
 }
 
-/* Ends a burst: reading resumes if it paused. */
+void session_rx_heavy(struct session *s)
+{
+	if (s->rx_burst < SESSION_RX_BURST - 1)
+		s->rx_burst = SESSION_RX_BURST - 1; /* session_rx_handled pauses */
+}
+
+/* Ends a burst, and a full queue once it drained under SESSION_QUEUE_LOW:
+ * reading resumes if it paused and nothing else holds it. */
 static void rx_resume(struct session *s)
 {
+	int was = s->rx_paused || s->rx_full;
 	s->rx_burst = 0;
-	if (s->rx_paused) {
-		s->rx_paused = 0;
+	s->rx_paused = 0;
+	if (s->rx_full && s->q_bytes < SESSION_QUEUE_LOW)
+		s->rx_full = 0;
+	if (was && !s->rx_full)
 		lws_rx_flow_control(s->wsi, 1);
-	}
 }
 
 int session_write(struct session *s)
@@ -212,6 +246,11 @@ int session_write(struct session *s)
 		}
 		if (lws_write(s->wsi, p, used, LWS_WRITE_RAW) < 0)
 			return -1;
+	}
+	if (s->rx_full && s->q_bytes < SESSION_QUEUE_LOW) {
+		s->rx_full = 0; /* drained: a client slowed by its replies reads again */
+		if (!s->rx_paused)
+			lws_rx_flow_control(s->wsi, 1);
 	}
 	if (s->q_len || s->close_code)
 		lws_callback_on_writable(s->wsi);

@@ -28,6 +28,13 @@ struct room;
  * later turn, and only once its socket takes data: back-pressure) every so
  * many, so everyone else's requests are handled in between. */
 #define SESSION_RX_BURST 16
+/* Back-pressure on a client's own replies (issue 22): once its queue holds
+ * SESSION_QUEUE_HIGH bytes, reading from its socket stops until the queue is
+ * back under SESSION_QUEUE_LOW. Replies are never cut off: a client that
+ * pipelines is slowed; only events (which it did not ask for) count against
+ * SESSION_QUEUE_MAX_*. */
+#define SESSION_QUEUE_HIGH (4u << 20)
+#define SESSION_QUEUE_LOW (1u << 20)
 
 struct sub {
 	struct room *room;
@@ -88,6 +95,7 @@ struct session {
 	 * SESSION_RX_BURST, reading pauses (rx_paused) until the next one. */
 	int rx_burst;
 	int rx_paused;
+	int rx_full; /* reading stopped: the queue passed SESSION_QUEUE_HIGH */
 
 	/* outgoing frames, a ring */
 	struct frame **q;
@@ -127,11 +135,15 @@ void session_reply_err(struct session *s, json_t *id, int err, const char *messa
                        const char *field, json_t *data);
 
 /* Writes as many queued frames as fit in one write, and resumes reading if
- * a burst paused it. Returns -1 to close. */
+ * a burst paused it (or the queue stopped it and is now under
+ * SESSION_QUEUE_LOW). Returns -1 to close. */
 int session_write(struct session *s);
 /* Counts one message handled; past SESSION_RX_BURST, pauses reading from the
  * connection until the next write to it (a later turn of the event loop). */
 void session_rx_handled(struct session *s);
+/* The message being handled is costly (OP_HEAVY): it ends the burst, so the
+ * connection's next message waits for a later turn. */
+void session_rx_heavy(struct session *s);
 
 /* Signs the session in (or out, with member_id 0). Becoming another member
  * (or nobody) leaves every room the previous member followed. */
