@@ -1,6 +1,6 @@
 /*
  * test_render.c: the markdown renderer yields only safe HTML: every payload of
- * shared/corpora (XSS lists, markdown XSS, naughty strings) is rendered and
+ * tests/corpora (XSS lists, markdown XSS, naughty strings) is rendered and
  * the output checked against the safe-HTML rules of tests/fuzz/safe_html.h
  * (no script, event handler, dangerous URL or element that loads anything).
  */
@@ -21,7 +21,7 @@
 #include "../fuzz/safe_html.h"
 
 #ifndef CORPORA
-#define CORPORA "../shared/corpora"
+#define CORPORA "tests/corpora"
 #endif
 
 static int n_checked;
