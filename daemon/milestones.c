@@ -202,8 +202,7 @@ int milestones_json(struct db *db, int64_t id, const char *now, json_t **out)
 {
 	json_t *m = NULL, *links = NULL, *series = NULL, *attention;
 	struct milestone_row row;
-	const char *from = "status", *body;
-	char *html = NULL;
+	const char *from = "status";
 	int err;
 
 	*out = NULL;
@@ -212,12 +211,7 @@ int milestones_json(struct db *db, int64_t id, const char *now, json_t **out)
 	    (err = store_milestone_links(db, id, &links)) != RT_OK ||
 	    (err = store_milestone_series(db, id, &series)) != RT_OK)
 		goto done;
-	body = json_string_value(json_object_get(m, "body"));
-	if (!(html = render_markdown(body, strlen(body)))) {
-		err = RT_EINTERNAL;
-		goto done;
-	}
-	json_object_set_new(m, "html", json_string(html));
+	/* m.html: rendered when the milestone was written */
 	json_object_set_new(m, "progress", json_real(milestones_progress(row.status, row.has_metric,
 	                    row.baseline, row.target, row.has_value, row.value, &from)));
 	json_object_set_new(m, "progress_from", json_string(from));
@@ -233,14 +227,13 @@ int milestones_json(struct db *db, int64_t id, const char *now, json_t **out)
 	*out = m;
 	m = NULL;
 done:
-	free(html);
 	json_decref(m);
 	json_decref(links);
 	json_decref(series);
 	return err;
 }
 
-/* The milestone's updates, newest first, each with its note rendered. */
+/* The milestone's updates, newest first, each with its note's HTML (rendered when written). */
 static int updates_json(struct db *db, int64_t id, json_t **out)
 {
 	json_t *list = NULL;
@@ -250,15 +243,7 @@ static int updates_json(struct db *db, int64_t id, json_t **out)
 		return err;
 	for (size_t i = 0; i < json_array_size(list); i++) {
 		json_t *u = json_array_get(list, i);
-		const char *note = json_string_value(json_object_get(u, "note"));
-		char *html = render_markdown(note, strlen(note));
-		if (!html) {
-			json_decref(list);
-			return RT_EINTERNAL;
-		}
-		json_object_set_new(u, "html", json_string(html));
-		json_object_set_new(u, "milestone", json_integer(id));
-		free(html);
+		json_object_set_new(u, "milestone", json_integer(id)); /* u.html: rendered when written */
 	}
 	*out = list;
 	return RT_OK;

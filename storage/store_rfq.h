@@ -56,6 +56,8 @@ int store_rfq_criteria_clear(struct db *db, int64_t rfq_id);
 int store_rfq_question_of(struct db *db, int64_t rfq_id, int64_t question_id);
 int store_rfq_criterion_of(struct db *db, int64_t rfq_id, int64_t criterion_id, int *max);
 int store_rfq_addendum_add(struct db *db, int64_t rfq_id, const char *text, int64_t by, int64_t *out_id);
+/* The HTML stored with an addendum's text (rendered when written), as a new JSON string. */
+int store_rfq_addendum_html(struct db *db, int64_t id, json_t **out);
 
 /* Respondents. */
 struct rfq_respondent {
