@@ -35,6 +35,7 @@
 #define TITLE_MAX 200
 #define CATEGORY_MAX 100
 #define TEXT_MAX (64 * 1024)
+#define NOTE_MAX (16 * 1024) /* an update's note: a few paragraphs */
 #define METRIC_NAME_MAX 100
 #define METRIC_UNIT_MAX 40
 #define CHECK_SECONDS 60
@@ -783,7 +784,7 @@ const struct op milestones_ops[] = {
 	    { "category", A_STR, 0, CATEGORY_MAX }, { "due", A_STR, 0, 40 }, { "owner", A_INT, 0, 0 },
 	    { "metric", A_OBJ, 0, 0 } } },
 	{ "milestone.update", ms_update, OP_AUTH | OP_WRITE, 0,
-	  { MILESTONE, { "status", A_STR, 0, 16 }, { "value", A_NUM, 0, 0 }, { "note", A_STR, 1, TEXT_MAX } } },
+	  { MILESTONE, { "status", A_STR, 0, 16 }, { "value", A_NUM, 0, 0 }, { "note", A_STR, 1, NOTE_MAX } } },
 	{ "milestone.list", ms_list, OP_AUTH | OP_MEMBER, 0, { COALITION } },
 	{ "milestone.get", ms_get, OP_AUTH, 0, { MILESTONE } },
 	{ "milestone.link", ms_link, OP_AUTH | OP_WRITE, 0,

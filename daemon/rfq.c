@@ -34,6 +34,8 @@
 #define WEIGHT_MAX 1000
 #define SCORE_MAX_MAX 100
 #define TOKEN_MAX 128
+#define QUESTION_MAX 4096 /* a respondent's clarification question, bytes */
+#define OPEN_QUESTIONS_MAX 20 /* unanswered questions a respondent may have at once */
 
 static const char *arg_str(struct req *r, const char *name)
 {
@@ -807,7 +809,7 @@ int rfq_clarification_ask(struct req *r)
 	json_t *c = NULL;
 	char now[21];
 	int64_t id;
-	int err;
+	int err, open = 0;
 
 	if (load_respondent(r, &resp, &row))
 		return r->err;
@@ -817,6 +819,11 @@ int rfq_clarification_ask(struct req *r)
 		return req_fail(r, RT_ECLOSED, "rfq", "the RFQ is closed");
 	if (!*text)
 		return req_fail(r, RT_EBADREQ, "text", "a question needs a text");
+	if ((err = store_rfq_clarifications_open(r->srv->db, resp.id, &open)))
+		return req_fail(r, err, NULL, "could not count your questions");
+	if (open >= OPEN_QUESTIONS_MAX)
+		return req_fail(r, RT_EBADREQ, "text", "you have %d questions waiting for an answer: ask again once one is answered",
+		                open);
 	rt_now(now);
 	if ((err = store_rfq_clarification_add(r->srv->db, row.id, resp.id, text, now, &id)) ||
 	    (err = store_rfq_clarification_json(r->srv->db, id, &c)))
@@ -1315,7 +1322,7 @@ const struct op rfq_ops[] = {
 	{ "response.submit", rfq_response_submit, OP_WRITE, 0,
 	  { TOKEN_ARG, { "answers", A_ARR, 1, QUESTIONS_MAX }, { "final", A_BOOL, 0, 0 } } },
 	{ "response.list", rfq_response_list, OP_AUTH, 0, { RFQ_ARG, { "question", A_INT, 0, 0 } } },
-	{ "clarification.ask", rfq_clarification_ask, OP_WRITE, 0, { TOKEN_ARG, { "text", A_STR, 1, TEXT_MAX } } },
+	{ "clarification.ask", rfq_clarification_ask, OP_WRITE, 0, { TOKEN_ARG, { "text", A_STR, 1, QUESTION_MAX } } },
 	{ "clarification.answer", rfq_clarification_answer, OP_AUTH | OP_WRITE, 0,
 	  { RFQ_ARG, { "clarification", A_INT, 1, 0 }, { "text", A_STR, 1, BODY_MAX } } },
 	{ "evaluator.assign", rfq_evaluator_assign, OP_AUTH | OP_WRITE, 0,

@@ -190,6 +190,14 @@ int db_begin(struct db *db, int write)
 	 * it now, or every later request would fail. */
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	/* A read left stepping (a lookup that returned at its first row) keeps
+	 * the connection's read snapshot past COMMIT: every later transaction
+	 * would read that old snapshot and BEGIN IMMEDIATE fail once another
+	 * connection (sqlite3, a backup) wrote. No statement outlives its
+	 * transaction, so reset them all here. */
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db->h, NULL); st; st = sqlite3_next_stmt(db->h, st))
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
 	if (db_exec(db, write ? "BEGIN IMMEDIATE" : "BEGIN") != RT_OK)
 		return RT_EINTERNAL;
 	db->in_txn = 1;

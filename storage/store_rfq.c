@@ -488,6 +488,19 @@ int store_rfq_clarification_add(struct db *db, int64_t rfq_id, int64_t responden
 	return insert_id(db, st, out_id);
 }
 
+int store_rfq_clarifications_open(struct db *db, int64_t respondent_id, int *n)
+{
+	int err = RT_EINTERNAL;
+	PREP(st, "SELECT count(*) FROM rfq_clarifications WHERE respondent_id = ? AND answer IS NULL");
+	sqlite3_bind_int64(st, 1, respondent_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*n = sqlite3_column_int(st, 0);
+		err = RT_OK;
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
 int store_rfq_clarification_get(struct db *db, int64_t id, int64_t *rfq_id, int *answered)
 {
 	int err = RT_ENOTFOUND;

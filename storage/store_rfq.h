@@ -91,6 +91,8 @@ int store_rfq_responses_json(struct db *db, int64_t rfq_id, int64_t question_id,
 /* Clarifications. */
 int store_rfq_clarification_add(struct db *db, int64_t rfq_id, int64_t respondent_id, const char *question,
                                 const char *at, int64_t *out_id);
+/* How many of the respondent's clarifications have no answer yet. */
+int store_rfq_clarifications_open(struct db *db, int64_t respondent_id, int *n);
 /* The RFQ of a clarification and whether it is answered. */
 int store_rfq_clarification_get(struct db *db, int64_t id, int64_t *rfq_id, int *answered);
 int store_rfq_clarification_answer(struct db *db, int64_t id, const char *answer, int64_t by, const char *at);
