@@ -251,12 +251,16 @@ char *render_sanitize(const char *html, size_t len)
 #define DEPTH_MAX 100 /* blocks one line may open, counting two columns of indent as one */
 
 /* The number of blocks the line at p opens: its leading '>' and list
- * markers, and its indentation (two columns a level). */
+ * markers, and its indentation (two columns a level; the one space after a
+ * marker is part of the marker). */
 static uint64_t line_depth(const char *p, const char *end)
 {
 	uint64_t depth = 0, cols = 0;
 	while (p < end) {
-		if (*p == ' ') {
+		if (depth && (*p == ' ' || *p == '\t') && (p[-1] == '>' || p[-1] == '-' || p[-1] == '*' || p[-1] == '+' ||
+		                                          p[-1] == '.' || p[-1] == ')')) {
+			p++; /* the space that ends a marker */
+		} else if (*p == ' ') {
 			cols++;
 			p++;
 		} else if (*p == '\t') {
