@@ -77,7 +77,7 @@ static void printable(const char *u, char *out)
 
 /* The worst inputs found by `mdworst all` (bench/RESULTS.md): unit and separator. */
 static const struct { const char *unit; int sep; } worst[] = {
-	{ "_a", 0 }, { "<a\t", 0 }, { "<a", 2 }, { "</", 1 }, { "[", 2 }, { "[a](b", 2 }, { "__", 2 }, { "> >", 0 },
+	{ "www.a", 0 }, { "_a", 0 }, { "<a\t", 0 }, { "<a", 2 }, { "</", 1 }, { "[", 2 }, { "[a](b", 2 }, { "__", 2 }, { "> >", 0 },
 	{ NULL, 0 }
 };
 
