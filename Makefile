@@ -62,7 +62,7 @@ $(BUILD)/gen/schema.o: $(BUILD)/gen/schema.c
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) -DCORPORA='"$(CURDIR)/../shared/corpora"' $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
+	@$(CC) $(CFLAGS) -DCORPORA='"$(CURDIR)/tests/corpora"' $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
 
 units: $(UNIT_BIN)
 

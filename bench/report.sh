@@ -250,6 +250,19 @@ echo "Ballots cast on that decision by 4 voters (each the next when acknowledged
 echo "recounts every ballot for its tally.updated event): $(med ballots_big ballots ballots_per_s) ballots/s"
 echo "($(spread ballots_big ballots ballots_per_s)), ack p50 $(med ballots_big ballots ack_p50_ms) ms, p99 $(med ballots_big ballots ack_p99_ms) ms."
 echo
+echo "## Worst markdown input"
+echo
+printf '%s\n' "Each input is one construct repeated to the size (bench/mdworst.c; \\t \\n \\s: tab, newline, space; sep: run"
+echo "together, spaced, one per line). CPU ms of discount alone (no guard; skipped at 256 KiB when 64 KiB took"
+echo "over 0.5 s; crash: it ran out of stack) and of the daemon's renderer, which estimates the cost first and"
+echo "shows the text escaped (path text) when it is over budget. \`mdworst all\` measures every construct."
+echo
+echo "| input | sep | KiB | discount ms | daemon ms | path |"
+echo "|---|---|---|---|---|---|"
+awk '$1 == "mdworst" { for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	u = $2; gsub(/\|/, "\\|", u)
+	printf "| `%s` | %s | %s | %s | %s | %s |\n", u, v["sep"], v["kib"], v["discount_ms"], v["guarded_ms"], v["path"] }' "$RAW"
+echo
 echo "## Raw results"
 echo
 echo '```'

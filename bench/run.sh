@@ -13,6 +13,8 @@
 #   thread.get newest vs oldest page on a 100,000-message thread (RUNS runs)
 #   decision.tally and decision.close of 100,000 ranked ballots, and ballots
 #   cast on that decision
+#   the markdown renderer on the worst inputs found (bench/mdworst.c), 64 and
+#   256 KiB: discount alone and the daemon's guarded renderer
 # Prints the raw lines, keeps them in build/bench/raw.txt and writes
 # bench/RESULTS.md from them (bench/report.sh). Figures are reported, never
 # asserted. Environment: RUNS (default 3), PEERS=0 to skip Node and mosquitto,
@@ -52,6 +54,8 @@ cc -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -o "$B/loadgen" bench/lo
 OBJS=$(ls build/daemon/*.o build/storage/*.o build/gen/schema.o | grep -v '/main\.o$')
 cc -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Idaemon -Istorage -Ibuild/gen \
 	$(pkg-config --cflags $PKGS) -o "$B/fill" bench/fill.c $OBJS $(pkg-config --libs $PKGS) -lpthread
+cc -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Idaemon -Istorage -Ibuild/gen \
+	$(pkg-config --cflags $PKGS) -o "$B/mdworst" bench/mdworst.c $OBJS $(pkg-config --libs $PKGS) -lpthread
 
 # 10,000 connections need 10,000 descriptors in the load generator and in each
 # server (which inherit this limit): raise the soft limit to the hard one.
@@ -248,6 +252,9 @@ if [ -n "$dec" ] && "$B/fill" ballots "$DB" "$dec" "$TALLY_BALLOTS" >/dev/null; 
 else
 	echo "tally failed: $(head -c 300 "$TMP/lg.err")" | tee -a "$OUT"
 fi
+
+# --- markdown: the worst inputs found (bench/mdworst.c; `mdworst all` for every construct)
+taskset -c 1 "$B/mdworst" worst | tee -a "$OUT"
 
 # --- the report -------------------------------------------------------------
 T_END=$(date +%s)

@@ -17,7 +17,6 @@
  */
 #include "decisions.h"
 #include "db.h"
-#include "render.h"
 #include "rt.h"
 #include "server.h"
 #include "store_decisions.h"
@@ -212,12 +211,10 @@ static char *voter_unit(const struct decision_row *d, const char *org, int64_t m
 	return strdup(buf);
 }
 
-static json_t *markdown_html(const char *src)
+/* Stored HTML (rendered when the text was written) as a JSON string. */
+static json_t *markdown_html(const char *html)
 {
-	char *html = render_markdown(src, strlen(src));
-	json_t *out = html ? json_string(html) : json_string("");
-	free(html);
-	return out;
+	return json_string(html ? html : "");
 }
 
 /* The decision object of the protocol. */
@@ -230,7 +227,7 @@ static json_t *decision_json(struct db *db, const struct decision_row *d)
 	o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:i, s:s, s:b, s:s, s:b, s:o, s:o,"
 	              " s:s, s:o, s:s, s:o}",
 	              "id", (json_int_t)d->id, "coalition", slug, "title", d->title, "body", d->body,
-	              "html", markdown_html(d->body), "kind", d->kind,
+	              "html", markdown_html(d->html), "kind", d->kind,
 	              "options", options ? options : json_array(), "eligible_roles", roles_to_json(d->eligible_roles),
 	              "closes_at", d->closes_at, "quorum", d->quorum, "threshold", d->threshold,
 	              "secret", d->secret, "results", d->results, "per_organization", d->per_organization,
@@ -244,7 +241,7 @@ static json_t *decision_json(struct db *db, const struct decision_row *d)
 	json_object_set_new(o, "closed_by", d->closed_by ? person_json(db, d->coalition_id, d->closed_by) : json_null());
 	json_object_set_new(o, "outcome_statement", d->outcome_statement ? json_string(d->outcome_statement) : json_null());
 	json_object_set_new(o, "outcome_statement_html",
-	                    d->outcome_statement ? markdown_html(d->outcome_statement) : json_null());
+	                    d->outcome_statement ? markdown_html(d->outcome_statement_html) : json_null());
 	if (!d->is_open && d->tally) {
 		json_t *t = json_loads(d->tally, 0, NULL);
 		json_object_set(o, "outcome", json_object_get(t, "outcome"));

@@ -35,6 +35,7 @@
 #define TITLE_MAX 200
 #define CATEGORY_MAX 100
 #define TEXT_MAX (64 * 1024)
+#define NOTE_MAX (16 * 1024) /* an update's note: a few paragraphs */
 #define METRIC_NAME_MAX 100
 #define METRIC_UNIT_MAX 40
 #define CHECK_SECONDS 60
@@ -209,8 +210,7 @@ int milestones_json(struct db *db, int64_t id, const char *now, json_t **out)
 {
 	json_t *m = NULL, *links = NULL, *series = NULL, *attention;
 	struct milestone_row row;
-	const char *from = "status", *body;
-	char *html = NULL;
+	const char *from = "status";
 	int err;
 
 	*out = NULL;
@@ -219,12 +219,7 @@ int milestones_json(struct db *db, int64_t id, const char *now, json_t **out)
 	    (err = store_milestone_links(db, id, &links)) != RT_OK ||
 	    (err = store_milestone_series(db, id, &series)) != RT_OK)
 		goto done;
-	body = json_string_value(json_object_get(m, "body"));
-	if (!(html = render_markdown(body, strlen(body)))) {
-		err = RT_EINTERNAL;
-		goto done;
-	}
-	json_object_set_new(m, "html", json_string(html));
+	/* m.html: rendered when the milestone was written */
 	json_object_set_new(m, "progress", json_real(milestones_progress(row.status, row.has_metric,
 	                    row.baseline, row.target, row.has_value, row.value, &from)));
 	json_object_set_new(m, "progress_from", json_string(from));
@@ -240,14 +235,13 @@ int milestones_json(struct db *db, int64_t id, const char *now, json_t **out)
 	*out = m;
 	m = NULL;
 done:
-	free(html);
 	json_decref(m);
 	json_decref(links);
 	json_decref(series);
 	return err;
 }
 
-/* The milestone's updates, newest first, each with its note rendered. */
+/* The milestone's updates, newest first, each with its note's HTML (rendered when written). */
 static int updates_json(struct db *db, int64_t id, json_t **out)
 {
 	json_t *list = NULL;
@@ -257,15 +251,7 @@ static int updates_json(struct db *db, int64_t id, json_t **out)
 		return err;
 	for (size_t i = 0; i < json_array_size(list); i++) {
 		json_t *u = json_array_get(list, i);
-		const char *note = json_string_value(json_object_get(u, "note"));
-		char *html = render_markdown(note, strlen(note));
-		if (!html) {
-			json_decref(list);
-			return RT_EINTERNAL;
-		}
-		json_object_set_new(u, "html", json_string(html));
-		json_object_set_new(u, "milestone", json_integer(id));
-		free(html);
+		json_object_set_new(u, "milestone", json_integer(id)); /* u.html: rendered when written */
 	}
 	*out = list;
 	return RT_OK;
@@ -811,7 +797,7 @@ const struct op milestones_ops[] = {
 	    { "category", A_STR, 0, CATEGORY_MAX }, { "due", A_STR, 0, 40 }, { "owner", A_INT, 0, 0 },
 	    { "metric", A_OBJ, 0, 0 } } },
 	{ "milestone.update", ms_update, OP_AUTH | OP_WRITE, 0,
-	  { MILESTONE, { "status", A_STR, 0, 16 }, { "value", A_NUM, 0, 0 }, { "note", A_STR, 1, TEXT_MAX } } },
+	  { MILESTONE, { "status", A_STR, 0, 16 }, { "value", A_NUM, 0, 0 }, { "note", A_STR, 1, NOTE_MAX } } },
 	{ "milestone.list", ms_list, OP_AUTH | OP_MEMBER, 0, { COALITION } },
 	{ "milestone.get", ms_get, OP_AUTH, 0, { MILESTONE } },
 	{ "milestone.link", ms_link, OP_AUTH | OP_WRITE, 0,

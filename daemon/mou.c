@@ -452,7 +452,8 @@ static int mou_create(struct req *r)
 		goto done;
 	rt_now(now);
 	if ((err = store_mou_set_head(r->srv->db, id, out.commit, now)) ||
-	    (err = store_mou_version_add(r->srv->db, id, out.commit, r->member_id, now))) {
+	    (err = store_mou_version_add(r->srv->db, id, out.commit, r->member_id, now)) ||
+	    (err = store_mou_html_put(r->srv->db, id, out.commit, body, strlen(body)))) {
 		err = req_fail(r, err, NULL, "could not record the MOU");
 		goto done;
 	}
@@ -494,6 +495,63 @@ static int mou_list(struct req *r)
 	return RT_OK;
 }
 
+/* Stores the HTML of version commit of MOU id, rendered from text, or when
+ * text is NULL (a merged save, a version older than schema 7) from the file
+ * git holds at that commit: once, so that mou.get never renders. */
+static int version_html(struct db *db, struct gitstore *gs, int64_t id, const char *commit, const char *text)
+{
+	char file[64], *read = NULL;
+	size_t len = text ? strlen(text) : 0;
+	int err;
+	mou_file(file, id);
+	if (!text && (err = gitstore_read(gs, commit, file, &read, &len)))
+		return err;
+	err = store_mou_html_put(db, id, commit, text ? text : read, len);
+	free(read);
+	return err;
+}
+
+/* Renders, once, every version that has no stored HTML (saved before schema
+ * 7, or recovered from git by mou_reconcile). A version that cannot be read
+ * is logged and left: mou.get then renders it on each read (bounded by the
+ * renderer's cost guard) until a later start-up stores it. */
+static void render_missing(struct db *db, const char *data_dir)
+{
+	json_t *list = NULL, *v;
+	struct gitstore *gs = NULL;
+	const char *open_slug = "";
+	size_t i;
+	int done = 0;
+
+	if (store_mou_html_missing(db, &list) != RT_OK || db_begin(db, 1) != RT_OK) {
+		json_decref(list);
+		fprintf(stderr, "roundtable: could not list the MOU versions to render\n");
+		return;
+	}
+	json_array_foreach(list, i, v) {
+		const char *slug = json_string_value(json_object_get(v, "slug"));
+		const char *commit = json_string_value(json_object_get(v, "commit"));
+		int64_t id = json_integer_value(json_object_get(v, "mou"));
+		if (strcmp(slug, open_slug) != 0) {
+			gitstore_close(gs);
+			gs = NULL;
+			open_slug = slug;
+			if (gitstore_open(&gs, data_dir, slug, 0) != RT_OK)
+				gs = NULL;
+		}
+		if (!gs || version_html(db, gs, id, commit, NULL) != RT_OK)
+			fprintf(stderr, "roundtable: MOU %lld: could not render version %s\n", (long long)id, commit);
+		else
+			done++;
+	}
+	gitstore_close(gs);
+	if (db_commit(db) != RT_OK)
+		fprintf(stderr, "roundtable: could not store the rendered MOU versions\n");
+	else if (done)
+		fprintf(stderr, "roundtable: rendered %d MOU version(s) once, for every later read\n", done);
+	json_decref(list);
+}
+
 /* mou.get {mou, commit?} → {mou, commit, body, html, signatures} */
 static int mou_get(struct req *r)
 {
@@ -517,7 +575,10 @@ static int mou_get(struct req *r)
 		                          : req_fail(r, RT_EINTERNAL, NULL, "could not read the MOU");
 		goto done;
 	}
-	if (!(html = render_markdown(text, len)) || !(view = mou_view(r->srv->db, m.id, &sigs))) {
+	/* rendered when the version was saved (or once at start-up) */
+	if ((err = store_mou_html_get(r->srv->db, m.id, commit, &html)) == RT_ENOTFOUND)
+		html = render_markdown(text, len); /* a version render_missing could not read */
+	if (!html || !(view = mou_view(r->srv->db, m.id, &sigs))) {
 		err = req_fail(r, RT_EINTERNAL, NULL, "could not read the MOU");
 		goto done;
 	}
@@ -588,7 +649,8 @@ static int mou_save(struct req *r)
 		goto done;
 	rt_now(now);
 	if ((err = store_mou_set_head(r->srv->db, m.id, out.commit, now)) ||
-	    (err = store_mou_version_add(r->srv->db, m.id, out.commit, r->member_id, now))) {
+	    (err = store_mou_version_add(r->srv->db, m.id, out.commit, r->member_id, now)) ||
+	    (err = version_html(r->srv->db, gs, m.id, out.commit, out.merged ? NULL : body))) {
 		err = req_fail(r, err, NULL, "could not record the save");
 		goto done;
 	}
@@ -1008,6 +1070,7 @@ int mou_start(struct server *srv)
 	if (n_broken)
 		rt_log(LOG_WARN, "%zu MOU repositor%s need%s repair; serving everything else", n_broken,
 		        n_broken == 1 ? "y" : "ies", n_broken == 1 ? "s" : "");
+	render_missing(srv->db, srv->cfg.data_dir);
 	return 0;
 }
 

@@ -223,44 +223,114 @@ char *render_sanitize(const char *html, size_t len)
 	return o.buf;
 }
 
-/* discount's time grows with the square of some inputs: a long run of
- * characters without a space, and, inside one paragraph, the number of '['
- * or '(' left open on their line times the paragraph's length (each looks
- * ahead for its end, to the end of the paragraph). 64 KiB of either took
- * seconds (1,024 short lines of '[': 5 s), a stall of the whole event loop,
- * while closed links cost nothing much (3,000 lines with a link each: 34 ms).
- * So the cost is estimated first, in one pass, in units of 6 to 14 ns
- * measured here; text over the budget (about 50 ms) is shown as escaped
- * paragraphs instead. Ordinary text, a 192 KiB MOU full of links included,
- * stays far below it. */
-#define RENDER_BUDGET (4u << 20)
+/* discount's time grows with the square of some inputs, and its stack with
+ * the nesting of blocks. Measured on every construct repeated to 64 and 256
+ * KiB (bench/mdworst.c, table in bench/RESULTS.md), the quadratic ones are:
+ *  - a long run of characters without a space (each emphasis or code
+ *    character in it scans the rest of the run): 64 KiB of "_a", 16 s;
+ *  - inside one paragraph, each '[', '(' or '<' left open on its line
+ *    (discount looks ahead for its end, to the end of the paragraph): 64 KiB
+ *    of "[" lines, 0.8 s; of "<a\t" or "</" or "<!--", 0.2 to 0.5 s, and 4 to
+ *    8 s at 256 KiB;
+ *  - inside one paragraph, each emphasis or code character '*', '_', '`' and
+ *    '~' (a weaker scan ahead, about 1/30 of the above): 256 KiB of "__"
+ *    lines, 0.4 s;
+ * and a line that opens many blocks ("> > > ..." or "- - - ...", each a
+ * nested blockquote or list) recurses once per block: 64 KiB of "> >" ran
+ * out of stack and crashed.
+ * So the cost is estimated first, in one linear pass, in units of about a
+ * nanosecond or less (measured: 0.2 to 1 ns each), and the text shown as
+ * escaped paragraphs when the estimate passes a budget proportional to its
+ * length (RENDER_PER_BYTE units a byte, so the renderings of one request
+ * together never take more than that per byte of the request), or when a
+ * line opens more than DEPTH_MAX blocks. Ordinary text, a 192 KiB MOU full
+ * of links included, stays far below both. */
+#define RENDER_PER_BYTE 256u
+#define RENDER_FLOOR (64u << 10)
 #define SHORT_RUN 32 /* words and ordinary URLs: linear, not counted */
+#define DEPTH_MAX 100 /* blocks one line may open, counting two columns of indent as one */
+
+/* The number of blocks the line at p opens: its leading '>' and list
+ * markers, and its indentation (two columns a level; the one space after a
+ * marker is part of the marker). */
+static uint64_t line_depth(const char *p, const char *end)
+{
+	uint64_t depth = 0, cols = 0;
+	while (p < end) {
+		if (depth && (*p == ' ' || *p == '\t') && (p[-1] == '>' || p[-1] == '-' || p[-1] == '*' || p[-1] == '+' ||
+		                                          p[-1] == '.' || p[-1] == ')')) {
+			p++; /* the space that ends a marker */
+		} else if (*p == ' ') {
+			cols++;
+			p++;
+		} else if (*p == '\t') {
+			cols += 4;
+			p++;
+		} else if (*p == '>') {
+			depth++;
+			p++;
+		} else if ((*p == '-' || *p == '*' || *p == '+') && p + 1 < end && (p[1] == ' ' || p[1] == '\t')) {
+			depth++;
+			p++;
+		} else if (*p >= '0' && *p <= '9') {
+			const char *q = p;
+			while (q < end && *q >= '0' && *q <= '9')
+				q++;
+			if (q + 1 < end && (*q == '.' || *q == ')') && (q[1] == ' ' || q[1] == '\t')) {
+				depth++;
+				p = q + 1;
+			} else {
+				break;
+			}
+		} else {
+			break;
+		}
+	}
+	return depth + cols / 2;
+}
 
 static int too_costly(const char *src, size_t len)
 {
-	uint64_t cost = 0, run = 0, para_len = 0, open_para = 0, open_sq = 0, open_par = 0;
+	uint64_t budget = RENDER_FLOOR + (uint64_t)RENDER_PER_BYTE * len;
+	uint64_t cost = 0, run = 0, para_len = 0, open_para = 0, emph = 0, open_sq = 0, open_par = 0, open_lt = 0;
+	int line_start = 1;
 	for (size_t i = 0; i <= len; i++) {
 		char c = i < len ? src[i] : '\n';
+		if (line_start) {
+			if (line_depth(src + i, src + len) > DEPTH_MAX)
+				return 1;
+			line_start = 0;
+		}
 		if (c == '\n' || c == ' ' || c == '\t') {
-			cost += run > SHORT_RUN ? run * run : 0;
+			cost += run > SHORT_RUN ? 4 * run * run : 0;
 			run = 0;
 		} else {
 			run++;
 		}
-		if (c == '[') open_sq++;
-		else if (c == ']' && open_sq) open_sq--;
-		else if (c == '(') open_par++;
-		else if (c == ')' && open_par) open_par--;
+		switch (c) {
+		case '[': open_sq++; break;
+		case ']': if (open_sq) open_sq--; break;
+		case '(': open_par++; break;
+		case ')': if (open_par) open_par--; break;
+		case '<':
+			if (i + 1 < len && src[i + 1] != ' ' && src[i + 1] != '\t' && src[i + 1] != '\n')
+				open_lt++;
+			break;
+		case '>': if (open_lt) open_lt--; break;
+		case '*': case '_': case '`': case '~': emph++; break;
+		default: break;
+		}
 		para_len++;
 		if (c == '\n') {
-			open_para += open_sq + open_par;
-			open_sq = open_par = 0;
+			line_start = 1;
+			open_para += open_sq + open_par + open_lt;
+			open_sq = open_par = open_lt = 0;
 			if (i + 1 >= len || src[i + 1] == '\n') { /* a blank line, or the end */
-				cost += open_para * para_len;
-				open_para = para_len = 0;
+				cost += open_para * para_len + emph * para_len / 32;
+				open_para = emph = para_len = 0;
 			}
 		}
-		if (cost > RENDER_BUDGET)
+		if (cost > budget)
 			return 1;
 	}
 	return 0;
@@ -297,7 +367,12 @@ static char *render_plain(const char *src, size_t len)
 	return o.buf;
 }
 
-char *render_markdown(const char *src, size_t len)
+int render_guarded(const char *src, size_t len)
+{
+	return too_costly(src, len);
+}
+
+char *render_discount_raw(const char *src, size_t len)
 {
 	MMIOT *doc = NULL;
 	char *html = NULL, *out = NULL;
@@ -307,8 +382,6 @@ char *render_markdown(const char *src, size_t len)
 		return NULL;
 	if (len == 0)
 		return strdup("");
-	if (too_costly(src, len))
-		return render_plain(src, len);
 	if (!(doc = mkd_string(src, (int)len, FLAGS)) || !mkd_compile(doc, FLAGS))
 		goto done;
 	n = mkd_document(doc, &html); /* html belongs to doc */
@@ -317,4 +390,13 @@ done:
 	if (doc)
 		mkd_cleanup(doc);
 	return out;
+}
+
+char *render_markdown(const char *src, size_t len)
+{
+	if (len > 0x7fffffff)
+		return NULL;
+	if (too_costly(src, len))
+		return render_plain(src, len);
+	return render_discount_raw(src, len);
 }

@@ -16,6 +16,15 @@
  * caller frees, or NULL on out-of-memory. */
 char *render_markdown(const char *src, size_t len);
 
+/* 1 if render_markdown would show this source as escaped text (its
+ * estimated cost in discount is over the budget), 0 if it would render it
+ * (exposed for tests and the bench). */
+int render_guarded(const char *src, size_t len);
+
+/* discount alone, with the daemon's flags and the allow list but no cost
+ * guard: for bench/mdworst.c, never for the daemon. */
+char *render_discount_raw(const char *src, size_t len);
+
 /* Filters HTML to the allow list (exposed for tests and fuzzing). */
 char *render_sanitize(const char *html, size_t len);
 

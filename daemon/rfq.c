@@ -14,7 +14,6 @@
 #include "csv.h"
 #include "db.h"
 #include "hooks.h"
-#include "render.h"
 #include "rt.h"
 #include "scoring.h"
 #include "server.h"
@@ -35,6 +34,8 @@
 #define WEIGHT_MAX 1000
 #define SCORE_MAX_MAX 100
 #define TOKEN_MAX 128
+#define QUESTION_MAX 4096 /* a respondent's clarification question, bytes */
+#define OPEN_QUESTIONS_MAX 20 /* unanswered questions a respondent may have at once */
 
 static const char *arg_str(struct req *r, const char *name)
 {
@@ -49,15 +50,6 @@ static int64_t arg_int(struct req *r, const char *name)
 static int arg_bool(struct req *r, const char *name)
 {
 	return json_is_true(json_object_get(r->args, name));
-}
-
-/* Sets key_html beside key (a markdown source) in o. */
-static void add_html(json_t *o, const char *key, const char *html_key)
-{
-	const char *src = json_string_value(json_object_get(o, key));
-	char *html = src ? render_markdown(src, strlen(src)) : NULL;
-	json_object_set_new(o, html_key, html ? json_string(html) : json_null());
-	free(html);
 }
 
 static int is_open_status(const struct rfq_row *row)
@@ -153,8 +145,7 @@ static json_t *rfq_summary(struct req *r, int64_t id)
  * coalition slug and response counts (never content). */
 static int rfq_object(struct req *r, int64_t id, int64_t coalition_id, json_t **out)
 {
-	json_t *o = NULL, *a;
-	size_t i;
+	json_t *o = NULL;
 	int invited = 0, answered = 0, final = 0, err;
 	char slug[128];
 
@@ -165,9 +156,6 @@ static int rfq_object(struct req *r, int64_t id, int64_t coalition_id, json_t **
 		json_decref(o);
 		return req_fail(r, err, NULL, "could not read the RFQ");
 	}
-	add_html(o, "body", "html");
-	json_array_foreach(json_object_get(o, "addenda"), i, a)
-		add_html(a, "text", "html");
 	json_object_set_new(o, "coalition", json_string(slug));
 	json_object_set_new(o, "counts", json_pack("{s:i, s:i, s:i}", "respondents", invited,
 	                                           "responded", answered, "submitted", final));
@@ -403,10 +391,6 @@ int rfq_get(struct req *r)
 	    store_rfq_clarifications_json(r->srv->db, row.id, !organizer, &clar) ||
 	    store_rfq_coi_json(r->srv->db, row.id, (r->roles & ROLE_CONVENER) ? 0 : r->member_id, &cois))
 		goto done;
-	json_array_foreach(clar, i, c) {
-		add_html(c, "question", "question_html");
-		add_html(c, "answer", "answer_html");
-	}
 	/* Organizers see who was invited (no answer content: counts only). */
 	if (organizer && store_rfq_respondents_json(r->srv->db, row.id, &resp))
 		goto done;
@@ -510,7 +494,7 @@ int rfq_addendum(struct req *r)
 {
 	struct rfq_row row;
 	const char *text = arg_str(r, "text"), *closes_at = arg_str(r, "closes_at");
-	json_t *questions = json_object_get(r->args, "questions"), *added = NULL, *addendum = NULL;
+	json_t *questions = json_object_get(r->args, "questions"), *added = NULL, *addendum = NULL, *html = NULL;
 	char closes[21];
 	int64_t id;
 	int err;
@@ -536,8 +520,12 @@ int rfq_addendum(struct req *r)
 		json_decref(added);
 		return req_fail(r, err, NULL, "could not move the deadline");
 	}
-	addendum = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "text", text, "questions", added);
-	add_html(addendum, "text", "html");
+	if ((err = store_rfq_addendum_html(r->srv->db, id, &html))) {
+		json_decref(added);
+		return req_fail(r, err, NULL, "could not save the addendum");
+	}
+	addendum = json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)id, "text", text, "questions", added,
+	                     "html", html);
 	if (closes_at)
 		json_object_set_new(addendum, "closes_at", json_string(closes));
 	if ((err = rfq_event(r, &row, "rfq.addendum", AUD_ALL, r->member_id, json_pack("{s:O}", "addendum", addendum)))) {
@@ -713,8 +701,7 @@ static json_t *respondent_view(json_t *rfq)
 /* {rfq, respondent, answers, clarifications, open} for a respondent. */
 static int respondent_reply(struct req *r, const struct rfq_respondent *resp, const struct rfq_row *row)
 {
-	json_t *rfq = NULL, *me = NULL, *answers = NULL, *clar = NULL, *a;
-	size_t i;
+	json_t *rfq = NULL, *me = NULL, *answers = NULL, *clar = NULL;
 	int err;
 
 	if ((err = rfq_object(r, row->id, row->coalition_id, &rfq)))
@@ -728,12 +715,6 @@ static int respondent_reply(struct req *r, const struct rfq_respondent *resp, co
 		return req_fail(r, err, NULL, "could not read the response");
 	}
 	json_object_del(me, "selected");
-	json_array_foreach(answers, i, a)
-		add_html(a, "body", "html");
-	json_array_foreach(clar, i, a) {
-		add_html(a, "question", "question_html");
-		add_html(a, "answer", "answer_html");
-	}
 	r->data = json_pack("{s:o, s:o, s:o, s:o, s:b, s:b}", "rfq", respondent_view(rfq), "respondent", me,
 	                    "answers", answers, "clarifications", clar, "open", accepting(row) && !resp->final,
 	                    "final", resp->final);
@@ -799,8 +780,7 @@ int rfq_response_list(struct req *r)
 {
 	struct rfq_row row;
 	char group[16];
-	json_t *list = NULL, *x, *a;
-	size_t i, j;
+	json_t *list = NULL;
 	int64_t question = arg_int(r, "question");
 	int err;
 
@@ -815,9 +795,6 @@ int rfq_response_list(struct req *r)
 		return lookup_fail(r, err, "question", "no such question in this RFQ");
 	if (store_rfq_responses_json(r->srv->db, row.id, question, &list))
 		return req_fail(r, RT_EINTERNAL, NULL, "could not read the responses");
-	json_array_foreach(list, i, x)
-		json_array_foreach(json_object_get(x, "answers"), j, a)
-			add_html(a, "body", "html");
 	r->data = json_pack("{s:o}", "responses", list);
 	return RT_OK;
 }
@@ -832,7 +809,7 @@ int rfq_clarification_ask(struct req *r)
 	json_t *c = NULL;
 	char now[21];
 	int64_t id;
-	int err;
+	int err, open = 0;
 
 	if (load_respondent(r, &resp, &row))
 		return r->err;
@@ -842,11 +819,15 @@ int rfq_clarification_ask(struct req *r)
 		return req_fail(r, RT_ECLOSED, "rfq", "the RFQ is closed");
 	if (!*text)
 		return req_fail(r, RT_EBADREQ, "text", "a question needs a text");
+	if ((err = store_rfq_clarifications_open(r->srv->db, resp.id, &open)))
+		return req_fail(r, err, NULL, "could not count your questions");
+	if (open >= OPEN_QUESTIONS_MAX)
+		return req_fail(r, RT_EBADREQ, "text", "you have %d questions waiting for an answer: ask again once one is answered",
+		                open);
 	rt_now(now);
 	if ((err = store_rfq_clarification_add(r->srv->db, row.id, resp.id, text, now, &id)) ||
 	    (err = store_rfq_clarification_json(r->srv->db, id, &c)))
 		return req_fail(r, err, NULL, "could not save the question");
-	add_html(c, "question", "question_html");
 	/* Conveners see the question, not who asked it. */
 	if ((err = rfq_event(r, &row, "clarification.asked", AUD_CONVENERS, 0, json_pack("{s:O}", "clarification", c)))) {
 		json_decref(c);
@@ -879,8 +860,6 @@ int rfq_clarification_answer(struct req *r)
 	if ((err = store_rfq_clarification_answer(r->srv->db, cid, text, r->member_id, now)) ||
 	    (err = store_rfq_clarification_json(r->srv->db, cid, &c)))
 		return req_fail(r, err, NULL, "could not save the answer");
-	add_html(c, "question", "question_html");
-	add_html(c, "answer", "answer_html");
 	if ((err = rfq_event(r, &row, "clarification.answered", AUD_ALL, r->member_id,
 	                     json_pack("{s:O}", "clarification", c)))) {
 		json_decref(c);
@@ -1343,7 +1322,7 @@ const struct op rfq_ops[] = {
 	{ "response.submit", rfq_response_submit, OP_WRITE, 0,
 	  { TOKEN_ARG, { "answers", A_ARR, 1, QUESTIONS_MAX }, { "final", A_BOOL, 0, 0 } } },
 	{ "response.list", rfq_response_list, OP_AUTH, 0, { RFQ_ARG, { "question", A_INT, 0, 0 } } },
-	{ "clarification.ask", rfq_clarification_ask, OP_WRITE, 0, { TOKEN_ARG, { "text", A_STR, 1, TEXT_MAX } } },
+	{ "clarification.ask", rfq_clarification_ask, OP_WRITE, 0, { TOKEN_ARG, { "text", A_STR, 1, QUESTION_MAX } } },
 	{ "clarification.answer", rfq_clarification_answer, OP_AUTH | OP_WRITE, 0,
 	  { RFQ_ARG, { "clarification", A_INT, 1, 0 }, { "text", A_STR, 1, BODY_MAX } } },
 	{ "evaluator.assign", rfq_evaluator_assign, OP_AUTH | OP_WRITE, 0,

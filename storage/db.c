@@ -11,6 +11,7 @@
 #include "checkpoint.h"
 #include "fts_scope.h"
 #include "log.h"
+#include "render.h"
 #include "rt.h"
 
 #include <stdio.h>
@@ -121,6 +122,26 @@ int db_schema_version(struct db *db)
 	return v;
 }
 
+/* rt_markdown(text): the safe HTML of a markdown text (daemon/render.c), NULL
+ * for NULL. Writes store it beside their source and migration 007 backfilled
+ * it, so markdown is rendered once, when written, never when read. */
+static void sql_markdown(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *src;
+	char *html;
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	src = sqlite3_value_text(argv[0]);
+	if (!src || !(html = render_markdown((const char *)src, (size_t)sqlite3_value_bytes(argv[0])))) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_result_text(ctx, html, -1, free);
+}
+
 /* Applies every migration past user_version, each in its own transaction.
  * An existing database is first copied to <path>.pre-v<N>.bak. */
 static int migrate(struct db *db, const char *path)
@@ -169,6 +190,9 @@ int db_open(struct db **out, const char *path)
 		goto done;
 	}
 	sqlite3_busy_timeout(db->h, 5000);
+	if (sqlite3_create_function(db->h, "rt_markdown", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+	                            sql_markdown, NULL, NULL) != SQLITE_OK)
+		goto done;
 	sqlite3_extended_result_codes(db->h, 1);
 	/* Set explicitly: none of these is a safe default to rely on.
 	 * secure_delete zeroes deleted content in the pages; journal_size_limit=0

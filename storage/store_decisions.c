@@ -41,7 +41,10 @@ void decision_row_clear(struct decision_row *d)
 	free(d->options);
 	free(d->outcome_statement);
 	free(d->tally);
+	free(d->html);
+	free(d->outcome_statement_html);
 	d->title = d->body = d->options = d->outcome_statement = d->tally = NULL;
+	d->html = d->outcome_statement_html = NULL;
 }
 
 void ballot_row_clear(struct ballot_row *b)
@@ -60,8 +63,8 @@ int store_decision_create(struct db *db, const struct decision_row *d, int64_t *
 	char now[21];
 	int err;
 	PREP(st, "INSERT INTO decisions(coalition_id, created_by, title, body, kind, options, eligible_roles,"
-	         " closes_at, quorum, threshold, secret, results, per_organization, mou_id, mou_commit, created_at)"
-	         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	         " closes_at, quorum, threshold, secret, results, per_organization, mou_id, mou_commit, created_at,"
+	         " html) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, rt_markdown(?4))");
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, d->coalition_id);
 	sqlite3_bind_int64(st, 2, d->created_by);
@@ -92,7 +95,7 @@ int store_decision_get(struct db *db, int64_t id, struct decision_row *out)
 	int err = RT_ENOTFOUND;
 	PREP(st, "SELECT id, coalition_id, created_by, title, body, kind, options, eligible_roles, closes_at,"
 	         " quorum, threshold, secret, results, per_organization, mou_id, mou_commit, status, created_at,"
-	         " closed_at, closed_by, outcome_statement, tally FROM decisions WHERE id = ?");
+	         " closed_at, closed_by, outcome_statement, tally, html, outcome_statement_html FROM decisions WHERE id = ?");
 	memset(out, 0, sizeof *out);
 	sqlite3_bind_int64(st, 1, id);
 	if (step_lookup(st, &err) == SQLITE_ROW) {
@@ -120,6 +123,8 @@ int store_decision_get(struct db *db, int64_t id, struct decision_row *out)
 		out->closed_by = sqlite3_column_int64(st, 19);
 		out->outcome_statement = col_dup(st, 20);
 		out->tally = col_dup(st, 21);
+		out->html = col_dup(st, 22);
+		out->outcome_statement_html = col_dup(st, 23);
 		err = out->title && out->body && out->options ? RT_OK : RT_EINTERNAL;
 	}
 	sqlite3_reset(st);
@@ -179,7 +184,7 @@ int store_decision_close(struct db *db, int64_t id, int64_t closed_by, const cha
 	char now[21];
 	int err;
 	PREP(st, "UPDATE decisions SET status = 'closed', closed_at = ?, closed_by = ?, outcome_statement = ?,"
-	         " tally = ? WHERE id = ? AND status = 'open'");
+	         " outcome_statement_html = rt_markdown(?3), tally = ? WHERE id = ? AND status = 'open'");
 	rt_now(now);
 	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 	if (closed_by)

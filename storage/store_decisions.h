@@ -24,6 +24,7 @@ struct decision_row {
 	int quorum, secret, per_organization, has_mou, is_open;
 	char commit[72];
 	char *title, *body, *options, *outcome_statement, *tally;
+	char *html, *outcome_statement_html; /* rendered when written (NULL: none) */
 };
 
 /* One ballot. Strings are malloc'd by the readers (ballot_row_clear frees

@@ -29,7 +29,7 @@ int store_milestone_create(struct db *db, const struct milestone_new *m, int64_t
 	int err;
 	PREP(st, "INSERT INTO milestones(coalition_id, title, body, category, due, owner_id,"
 	         " metric_name, metric_unit, metric_baseline, metric_target, created_by,"
-	         " created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?12)");
+	         " created_at, updated_at, html) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?12, rt_markdown(?3))");
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, m->coalition_id);
 	sqlite3_bind_text(st, 2, m->title, -1, SQLITE_STATIC);
@@ -82,7 +82,7 @@ int store_milestone_update_add(struct db *db, int64_t milestone_id, int64_t auth
 	char now[21];
 	int err;
 	PREP(ins, "INSERT INTO milestone_updates(milestone_id, author_id, status, previous_status,"
-	          " value, note, at) SELECT id, ?2, ?3, status, ?4, ?5, ?6 FROM milestones WHERE id = ?1");
+	          " value, note, at, html) SELECT id, ?2, ?3, status, ?4, ?5, ?6, rt_markdown(?5) FROM milestones WHERE id = ?1");
 	PREP(upd, "UPDATE milestones SET status = coalesce(?2, status),"
 	          " value = CASE WHEN ?3 THEN ?4 ELSE value END, updated_at = ?5 WHERE id = ?1");
 	rt_now(now);
@@ -140,7 +140,7 @@ int store_milestone_json(struct db *db, int64_t id, json_t **out)
 	         " m.metric_name, m.metric_unit, m.metric_baseline, m.metric_target, m.value,"
 	         " m.created_by, cb.name, m.created_at, m.updated_at,"
 	         " (SELECT count(*) FROM milestone_updates u WHERE u.milestone_id = m.id),"
-	         " (SELECT max(at) FROM milestone_updates u WHERE u.milestone_id = m.id)"
+	         " (SELECT max(at) FROM milestone_updates u WHERE u.milestone_id = m.id), m.html"
 	         " FROM milestones m JOIN coalitions c ON c.id = m.coalition_id"
 	         " LEFT JOIN members o ON o.id = m.owner_id LEFT JOIN members cb ON cb.id = m.created_by"
 	         " WHERE m.id = ?");
@@ -161,6 +161,9 @@ int store_milestone_json(struct db *db, int64_t id, json_t **out)
 		                 "updated_at", db_col_text(st, 17),
 		                 "updates_count", (json_int_t)sqlite3_column_int64(st, 18),
 		                 "last_update_at", col_json(st, 19));
+		if (*out)
+			json_object_set_new(*out, "html", json_string(sqlite3_column_type(st, 20) == SQLITE_NULL
+			                                              ? "" : db_col_text(st, 20)));
 		err = *out ? RT_OK : RT_EINTERNAL;
 	}
 	sqlite3_reset(st);
@@ -195,18 +198,19 @@ int store_milestone_updates(struct db *db, int64_t milestone_id, json_t **out)
 {
 	json_t *arr;
 	int rc;
-	PREP(st, "SELECT u.id, u.author_id, a.name, u.status, u.previous_status, u.value, u.note, u.at"
+	PREP(st, "SELECT u.id, u.author_id, a.name, u.status, u.previous_status, u.value, u.note, u.at, u.html"
 	         " FROM milestone_updates u LEFT JOIN members a ON a.id = u.author_id"
 	         " WHERE u.milestone_id = ? ORDER BY u.at DESC, u.id DESC");
 	arr = json_array();
 	sqlite3_bind_int64(st, 1, milestone_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:s}",
+		json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:s, s:s}",
 		                                     "id", (json_int_t)sqlite3_column_int64(st, 0),
 		                                     "author", col_person(st, 1), "status", col_json(st, 3),
 		                                     "previous_status", db_col_text(st, 4),
 		                                     "value", col_json_real(st, 5), "note", db_col_text(st, 6),
-		                                     "at", db_col_text(st, 7)));
+		                                     "at", db_col_text(st, 7), "html",
+		                                     sqlite3_column_type(st, 8) == SQLITE_NULL ? "" : db_col_text(st, 8)));
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(arr);

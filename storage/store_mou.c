@@ -82,6 +82,54 @@ int store_mou_version_add(struct db *db, int64_t mou_id, const char *commit, int
 	return db_step_done(db, st);
 }
 
+int store_mou_html_put(struct db *db, int64_t mou_id, const char *commit, const char *text, size_t len)
+{
+	PREP(st, "INSERT OR IGNORE INTO mou_html(mou_id, commit_id, html) VALUES (?1, ?2, rt_markdown(?3))");
+	sqlite3_bind_int64(st, 1, mou_id);
+	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text, (int)len, SQLITE_STATIC);
+	return db_step_done(db, st);
+}
+
+int store_mou_html_get(struct db *db, int64_t mou_id, const char *commit, char **html)
+{
+	int rc, err = RT_ENOTFOUND;
+	PREP(st, "SELECT html FROM mou_html WHERE mou_id = ? AND commit_id = ?");
+	*html = NULL;
+	sqlite3_bind_int64(st, 1, mou_id);
+	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = (*html = strdup(db_col_text(st, 0))) ? RT_OK : RT_EINTERNAL;
+	else if (rc != SQLITE_DONE)
+		err = RT_EINTERNAL;
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_mou_html_missing(struct db *db, json_t **out)
+{
+	json_t *list = json_array();
+	int rc;
+	PREP(st, "SELECT v.mou_id, v.commit_id, c.slug FROM mou_versions v JOIN mous m ON m.id = v.mou_id"
+	         " JOIN coalitions c ON c.id = m.coalition_id"
+	         " WHERE NOT EXISTS (SELECT 1 FROM mou_html h WHERE h.mou_id = v.mou_id AND h.commit_id = v.commit_id)"
+	         " ORDER BY c.id, v.mou_id");
+	*out = NULL;
+	if (!list)
+		return RT_EINTERNAL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(list, json_pack("{s:I, s:s, s:s}", "mou", (json_int_t)sqlite3_column_int64(st, 0),
+		                                      "commit", db_col_text(st, 1), "slug", db_col_text(st, 2)));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(list);
+		return RT_EINTERNAL;
+	}
+	*out = list;
+	return RT_OK;
+}
+
 int store_mou_version_known(struct db *db, int64_t mou_id, const char *commit)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT 1 FROM mou_versions WHERE mou_id = ? AND commit_id = ?");

@@ -32,6 +32,15 @@ int store_mou_restore(struct db *db, int64_t id, int64_t coalition_id, const cha
 int store_mou_set_head(struct db *db, int64_t id, const char *commit, const char *at);
 /* Records a commit that changed the MOU (member 0: unknown). Repeats are ignored. */
 int store_mou_version_add(struct db *db, int64_t mou_id, const char *commit, int64_t member_id, const char *at);
+/* Stores the HTML of one version's text (rendered here, once, by rt_markdown:
+ * mou.get reads it and never renders). Storing it again changes nothing. */
+int store_mou_html_put(struct db *db, int64_t mou_id, const char *commit, const char *text, size_t len);
+/* The stored HTML of a version into *html (malloc'd, caller frees);
+ * RT_ENOTFOUND when the version has none. */
+int store_mou_html_get(struct db *db, int64_t mou_id, const char *commit, char **html);
+/* [{mou, commit, slug}] of the versions without stored HTML (saved before
+ * schema 7, or recovered from git at start-up), oldest MOU first. */
+int store_mou_html_missing(struct db *db, json_t **out);
 /* Does the MOU have this commit as a recorded version? (1/0) */
 int store_mou_version_known(struct db *db, int64_t mou_id, const char *commit);
 

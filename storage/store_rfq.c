@@ -21,8 +21,8 @@ int store_rfq_create(struct db *db, int64_t coalition_id, const char *title, con
                      const char *closes_at, int64_t created_by, int64_t *out_id)
 {
 	char now[21];
-	PREP(st, "INSERT INTO rfqs(coalition_id, title, body, closes_at, created_by, created_at) "
-	         "VALUES (?,?,?,?,?,?)");
+	PREP(st, "INSERT INTO rfqs(coalition_id, title, body, closes_at, created_by, created_at, html) "
+	         "VALUES (?,?,?,?,?,?, rt_markdown(?3))");
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, coalition_id);
 	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
@@ -35,8 +35,9 @@ int store_rfq_create(struct db *db, int64_t coalition_id, const char *title, con
 
 int store_rfq_update(struct db *db, int64_t id, const char *title, const char *body, const char *closes_at)
 {
-	PREP(st, "UPDATE rfqs SET title = coalesce(?, title), body = coalesce(?, body), "
-	         "closes_at = coalesce(?, closes_at) WHERE id = ?");
+	PREP(st, "UPDATE rfqs SET title = coalesce(?1, title), body = coalesce(?2, body), "
+	         "html = CASE WHEN ?2 IS NULL THEN html ELSE rt_markdown(?2) END, "
+	         "closes_at = coalesce(?3, closes_at) WHERE id = ?4");
 	bind_text_or_null(st, 1, title);
 	bind_text_or_null(st, 2, body);
 	bind_text_or_null(st, 3, closes_at);
@@ -125,11 +126,12 @@ static int rfq_criteria(struct db *db, int64_t id, json_t *arr)
 static int rfq_addenda(struct db *db, int64_t id, json_t *arr)
 {
 	int err = RT_OK;
-	PREP(st, "SELECT id, text, created_at FROM rfq_addenda WHERE rfq_id = ? ORDER BY id");
+	PREP(st, "SELECT id, text, created_at, html FROM rfq_addenda WHERE rfq_id = ? ORDER BY id");
 	sqlite3_bind_int64(st, 1, id);
 	while (step_row(st, &err))
-		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-		                                     "text", db_col_text(st, 1), "at", db_col_text(st, 2))))
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+		                                     "text", db_col_text(st, 1), "at", db_col_text(st, 2),
+		                                     "html", col_json(st, 3))))
 			err = RT_EINTERNAL;
 	sqlite3_reset(st);
 	return err;
@@ -140,7 +142,7 @@ int store_rfq_json(struct db *db, int64_t id, json_t **out)
 	json_t *o = NULL, *q = json_array(), *c = json_array(), *a = json_array();
 	int err = RT_ENOTFOUND;
 	sqlite3_stmt *st = db_prep(db, "SELECT id, title, body, status, closes_at, created_by, created_at, "
-	                               "published_at, closed_at, decided_at, decision_note FROM rfqs WHERE id = ?");
+	                               "published_at, closed_at, decided_at, decision_note, html FROM rfqs WHERE id = ?");
 	*out = NULL;
 	if (!st) {
 		err = RT_EINTERNAL;
@@ -148,12 +150,13 @@ int store_rfq_json(struct db *db, int64_t id, json_t **out)
 	}
 	sqlite3_bind_int64(st, 1, id);
 	if (step_lookup(st, &err) == SQLITE_ROW)
-		o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o}",
+		o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:o}",
 		              "id", (json_int_t)sqlite3_column_int64(st, 0), "title", db_col_text(st, 1),
 		              "body", db_col_text(st, 2), "status", db_col_text(st, 3),
 		              "closes_at", db_col_text(st, 4), "created_by", (json_int_t)sqlite3_column_int64(st, 5),
 		              "created_at", db_col_text(st, 6), "published_at", col_json(st, 7),
-		              "closed_at", col_json(st, 8), "decided_at", col_json(st, 9), "note", col_json(st, 10));
+		              "closed_at", col_json(st, 8), "decided_at", col_json(st, 9), "note", col_json(st, 10),
+		              "html", col_json(st, 11));
 	sqlite3_reset(st);
 	if (!o)
 		goto done;
@@ -261,13 +264,25 @@ int store_rfq_criterion_of(struct db *db, int64_t rfq_id, int64_t criterion_id, 
 int store_rfq_addendum_add(struct db *db, int64_t rfq_id, const char *text, int64_t by, int64_t *out_id)
 {
 	char now[21];
-	PREP(st, "INSERT INTO rfq_addenda(rfq_id, text, created_by, created_at) VALUES (?,?,?,?)");
+	PREP(st, "INSERT INTO rfq_addenda(rfq_id, text, created_by, created_at, html) VALUES (?,?,?,?, rt_markdown(?2))");
 	rt_now(now);
 	sqlite3_bind_int64(st, 1, rfq_id);
 	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, by);
 	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
 	return insert_id(db, st, out_id);
+}
+
+int store_rfq_addendum_html(struct db *db, int64_t id, json_t **out)
+{
+	int err = RT_ENOTFOUND;
+	PREP(st, "SELECT html FROM rfq_addenda WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	*out = NULL;
+	if (step_lookup(st, &err) == SQLITE_ROW)
+		err = (*out = col_json(st, 0)) ? RT_OK : RT_EINTERNAL;
+	sqlite3_reset(st);
+	return err;
 }
 
 int store_rfq_respondent_add(struct db *db, int64_t rfq_id, const char *organization, const char *email,
@@ -397,8 +412,9 @@ int store_rfq_answer_put(struct db *db, int64_t respondent_id, int64_t question_
 		sqlite3_bind_int64(del, 2, question_id);
 		return db_step_done(db, del);
 	}
-	PREP(st, "INSERT INTO rfq_answers(respondent_id, question_id, body, updated_at) VALUES (?1, ?2, ?3, ?4) "
-	         "ON CONFLICT(respondent_id, question_id) DO UPDATE SET body = ?3, updated_at = ?4");
+	PREP(st, "INSERT INTO rfq_answers(respondent_id, question_id, body, updated_at, html) "
+	         "VALUES (?1, ?2, ?3, ?4, rt_markdown(?3)) ON CONFLICT(respondent_id, question_id) "
+	         "DO UPDATE SET body = ?3, updated_at = ?4, html = excluded.html");
 	sqlite3_bind_int64(st, 1, respondent_id);
 	sqlite3_bind_int64(st, 2, question_id);
 	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
@@ -410,13 +426,14 @@ int store_rfq_answers_json(struct db *db, int64_t respondent_id, json_t **out)
 {
 	int err = RT_OK;
 	json_t *arr;
-	PREP(st, "SELECT a.question_id, a.body, a.updated_at FROM rfq_answers a "
+	PREP(st, "SELECT a.question_id, a.body, a.updated_at, a.html FROM rfq_answers a "
 	         "JOIN rfq_questions q ON q.id = a.question_id WHERE a.respondent_id = ? ORDER BY q.position, q.id");
 	arr = json_array();
 	sqlite3_bind_int64(st, 1, respondent_id);
 	while (step_row(st, &err))
-		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "question", (json_int_t)sqlite3_column_int64(st, 0),
-		                                     "body", db_col_text(st, 1), "updated_at", db_col_text(st, 2))))
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o}", "question", (json_int_t)sqlite3_column_int64(st, 0),
+		                                     "body", db_col_text(st, 1), "updated_at", db_col_text(st, 2),
+		                                     "html", col_json(st, 3))))
 			err = RT_EINTERNAL;
 	sqlite3_reset(st);
 	return list_out(arr, err, out);
@@ -427,7 +444,7 @@ int store_rfq_responses_json(struct db *db, int64_t rfq_id, int64_t question_id,
 	json_t *arr, *cur = NULL;
 	int64_t cur_id = 0;
 	int err = RT_OK;
-	PREP(st, "SELECT r.id, r.organization, r.final_at, a.question_id, a.body, a.updated_at "
+	PREP(st, "SELECT r.id, r.organization, r.final_at, a.question_id, a.body, a.updated_at, a.html "
 	         "FROM rfq_respondents r LEFT JOIN rfq_answers a ON a.respondent_id = r.id "
 	         "  AND (?2 = 0 OR a.question_id = ?2) "
 	         "LEFT JOIN rfq_questions q ON q.id = a.question_id "
@@ -446,8 +463,8 @@ int store_rfq_responses_json(struct db *db, int64_t rfq_id, int64_t question_id,
 		}
 		if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
 		    json_array_append_new(json_object_get(cur, "answers"),
-				json_pack("{s:I, s:s, s:s}", "question", (json_int_t)sqlite3_column_int64(st, 3),
-				          "body", db_col_text(st, 4), "updated_at", db_col_text(st, 5))))
+				json_pack("{s:I, s:s, s:s, s:o}", "question", (json_int_t)sqlite3_column_int64(st, 3),
+				          "body", db_col_text(st, 4), "updated_at", db_col_text(st, 5), "html", col_json(st, 6))))
 			err = RT_EINTERNAL;
 	}
 	sqlite3_reset(st);
@@ -457,12 +474,26 @@ int store_rfq_responses_json(struct db *db, int64_t rfq_id, int64_t question_id,
 int store_rfq_clarification_add(struct db *db, int64_t rfq_id, int64_t respondent_id, const char *question,
                                 const char *at, int64_t *out_id)
 {
-	PREP(st, "INSERT INTO rfq_clarifications(rfq_id, respondent_id, question, asked_at) VALUES (?,?,?,?)");
+	PREP(st, "INSERT INTO rfq_clarifications(rfq_id, respondent_id, question, asked_at, question_html) "
+	         "VALUES (?,?,?,?, rt_markdown(?3))");
 	sqlite3_bind_int64(st, 1, rfq_id);
 	sqlite3_bind_int64(st, 2, respondent_id);
 	sqlite3_bind_text(st, 3, question, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
 	return insert_id(db, st, out_id);
+}
+
+int store_rfq_clarifications_open(struct db *db, int64_t respondent_id, int *n)
+{
+	int err = RT_EINTERNAL;
+	PREP(st, "SELECT count(*) FROM rfq_clarifications WHERE respondent_id = ? AND answer IS NULL");
+	sqlite3_bind_int64(st, 1, respondent_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*n = sqlite3_column_int(st, 0);
+		err = RT_OK;
+	}
+	sqlite3_reset(st);
+	return err;
 }
 
 int store_rfq_clarification_get(struct db *db, int64_t id, int64_t *rfq_id, int *answered)
@@ -481,7 +512,8 @@ int store_rfq_clarification_get(struct db *db, int64_t id, int64_t *rfq_id, int 
 
 int store_rfq_clarification_answer(struct db *db, int64_t id, const char *answer, int64_t by, const char *at)
 {
-	PREP(st, "UPDATE rfq_clarifications SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ?");
+	PREP(st, "UPDATE rfq_clarifications SET answer = ?1, answer_html = rt_markdown(?1), answered_by = ?2, "
+	         "answered_at = ?3 WHERE id = ?4");
 	sqlite3_bind_text(st, 1, answer, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, by);
 	sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
@@ -491,17 +523,18 @@ int store_rfq_clarification_answer(struct db *db, int64_t id, const char *answer
 
 static json_t *clarification_row(sqlite3_stmt *st)
 {
-	return json_pack("{s:I, s:s, s:s, s:o, s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0),
 	                 "question", db_col_text(st, 1), "asked_at", db_col_text(st, 2),
-	                 "answer", col_json(st, 3), "answered_at", col_json(st, 4));
+	                 "answer", col_json(st, 3), "answered_at", col_json(st, 4),
+	                 "question_html", col_json(st, 5), "answer_html", col_json(st, 6));
 }
 
 int store_rfq_clarifications_json(struct db *db, int64_t rfq_id, int answered_only, json_t **out)
 {
 	int err = RT_OK;
 	json_t *arr;
-	PREP(st, "SELECT id, question, asked_at, answer, answered_at FROM rfq_clarifications "
-	         "WHERE rfq_id = ? AND (? = 0 OR answer IS NOT NULL) ORDER BY id");
+	PREP(st, "SELECT id, question, asked_at, answer, answered_at, question_html, answer_html "
+	         "FROM rfq_clarifications WHERE rfq_id = ? AND (? = 0 OR answer IS NOT NULL) ORDER BY id");
 	arr = json_array();
 	sqlite3_bind_int64(st, 1, rfq_id);
 	sqlite3_bind_int(st, 2, answered_only);
@@ -515,7 +548,8 @@ int store_rfq_clarifications_json(struct db *db, int64_t rfq_id, int answered_on
 int store_rfq_clarification_json(struct db *db, int64_t id, json_t **out)
 {
 	int err = RT_ENOTFOUND;
-	PREP(st, "SELECT id, question, asked_at, answer, answered_at FROM rfq_clarifications WHERE id = ?");
+	PREP(st, "SELECT id, question, asked_at, answer, answered_at, question_html, answer_html "
+	         "FROM rfq_clarifications WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	*out = NULL;
 	if (step_lookup(st, &err) == SQLITE_ROW) {

@@ -56,6 +56,8 @@ int store_rfq_criteria_clear(struct db *db, int64_t rfq_id);
 int store_rfq_question_of(struct db *db, int64_t rfq_id, int64_t question_id);
 int store_rfq_criterion_of(struct db *db, int64_t rfq_id, int64_t criterion_id, int *max);
 int store_rfq_addendum_add(struct db *db, int64_t rfq_id, const char *text, int64_t by, int64_t *out_id);
+/* The HTML stored with an addendum's text (rendered when written), as a new JSON string. */
+int store_rfq_addendum_html(struct db *db, int64_t id, json_t **out);
 
 /* Respondents. */
 struct rfq_respondent {
@@ -89,6 +91,8 @@ int store_rfq_responses_json(struct db *db, int64_t rfq_id, int64_t question_id,
 /* Clarifications. */
 int store_rfq_clarification_add(struct db *db, int64_t rfq_id, int64_t respondent_id, const char *question,
                                 const char *at, int64_t *out_id);
+/* How many of the respondent's clarifications have no answer yet. */
+int store_rfq_clarifications_open(struct db *db, int64_t respondent_id, int *n);
 /* The RFQ of a clarification and whether it is answered. */
 int store_rfq_clarification_get(struct db *db, int64_t id, int64_t *rfq_id, int *answered);
 int store_rfq_clarification_answer(struct db *db, int64_t id, const char *answer, int64_t by, const char *at);

@@ -14,7 +14,7 @@ import {
   DEMO_PASSWORD, TIMEOUT, REPO_ROOT,
 } from './lib.mjs';
 
-const CORPORA = path.join(REPO_ROOT, '..', 'shared', 'corpora');
+const CORPORA = path.join(REPO_ROOT, 'tests', 'corpora');
 
 let dataDir;
 let daemon;

@@ -1,5 +1,5 @@
 // Browser test: hostile text in a real browser. Every payload of the shared
-// corpora (../shared/corpora: XSS payload lists, markdown XSS, the Big List
+// corpora (tests/corpora: XSS payload lists, markdown XSS, the Big List
 // of Naughty Strings) is posted over the protocol as a discussion message, an
 // RFQ answer, MOU text, a member's display name (as the invited name, and for
 // a sample also as the name of a member who joined and posted; names follow
@@ -32,7 +32,7 @@ import {
   RtClient, TIMEOUT, screenshot,
 } from './lib.mjs';
 
-const CORPORA = process.env.RT_CORPORA || path.resolve(REPO_ROOT, '..', 'shared', 'corpora');
+const CORPORA = process.env.RT_CORPORA || path.resolve(REPO_ROOT, 'tests', 'corpora');
 const FULL = process.env.RT_XSS_FULL === '1';
 const ADMIN = { email: 'xss-admin@test.example', name: 'Xss Admin', password: 'xss-admin-password' };
 const SLUG = 'xss';

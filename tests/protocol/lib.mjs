@@ -3,7 +3,7 @@
 // real WebSocket client (the `ws` package) using subprotocol roundtable.v1.
 //
 // Nothing here knows the daemon's internals: only the command line, HTTP and
-// the wire contract of ../../../shared/PROTOCOL.md.
+// the wire contract of docs/protocol.md.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

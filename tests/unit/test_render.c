@@ -1,6 +1,6 @@
 /*
  * test_render.c: the markdown renderer yields only safe HTML: every payload of
- * shared/corpora (XSS lists, markdown XSS, naughty strings) is rendered and
+ * tests/corpora (XSS lists, markdown XSS, naughty strings) is rendered and
  * the output checked against the safe-HTML rules of tests/fuzz/safe_html.h
  * (no script, event handler, dangerous URL or element that loads anything).
  */
@@ -21,7 +21,7 @@
 #include "../fuzz/safe_html.h"
 
 #ifndef CORPORA
-#define CORPORA "../shared/corpora"
+#define CORPORA "tests/corpora"
 #endif
 
 static int n_checked;
@@ -169,6 +169,110 @@ static void test_costly_markdown_renders_as_text(void **state)
 	free(src);
 }
 
+/* unit repeated, joined by sep, to just under size bytes (malloc'd). */
+static char *repeat(const char *unit, const char *sep, size_t size, size_t *len)
+{
+	char *s = malloc(size + 1);
+	size_t n = 0, ul = strlen(unit), sl = strlen(sep);
+	assert_non_null(s);
+	while (n + ul + sl <= size) {
+		memcpy(s + n, unit, ul);
+		n += ul;
+		memcpy(s + n, sep, sl);
+		n += sl;
+	}
+	s[n] = '\0';
+	*len = n;
+	return s;
+}
+
+/* The constructs discount is quadratic on, or recurses on until it runs out
+ * of stack, at 64 KiB (bench/mdworst.c, table in bench/RESULTS.md). */
+static const struct { const char *unit, *sep; } worst[] = {
+	{ "<", "" }, { "<a\t", "" }, { "<a\t", "\n" }, { "<a", " " }, { "<a", "\n" }, { "<ab", " " },
+	{ "</", " " }, { "</", "\n" }, { "<!--", " " }, { "<!--", "\n" }, { "<http://a", "" },
+	{ "<mailto:a@b", "" }, { "[", "" }, { "[", " " }, { "[", "\n" }, { "[a", " " }, { "[a", "\n" },
+	{ "](", "" }, { "[a](", " " }, { "[a](b", "\n" }, { "![", " " }, { "![a](", "\n" }, { "[a][", " " },
+	{ "(", "\n" }, { "_a", "" }, { "a_", "" }, { "*a", "" }, { "a*", "" }, { "`", "" }, { "``", "" },
+	{ "~", "" }, { "~~", "" }, { "__", "\n" }, { "*a", "\n" }, { "`a", "\n" }, { "_", "\n" },
+	{ ">", "" }, { "> >", "" }, { "> ", "" }, { "- ", "" }, { "* ", "" }, { "+ ", "" }, { "1. ", "" },
+	{ "> - ", "" }, { "> 1. ", "" },
+};
+
+/* Each worst construct at 256 KiB: the guard chooses the escaped text (an
+ * instruction-count-free bound: discount never runs on it), whose size is
+ * linear in the input, and it is safe. */
+static void test_worst_constructs_at_256k(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof worst / sizeof worst[0]; i++) {
+		size_t len;
+		char *src = repeat(worst[i].unit, worst[i].sep, 256 * 1024, &len), *html;
+		if (!render_guarded(src, len)) {
+			print_error("the guard lets discount render \"%s\" joined by \"%s\" at 256 KiB\n", worst[i].unit,
+			            worst[i].sep);
+			fail();
+		}
+		html = render_markdown(src, len);
+		assert_non_null(html);
+		assert_true(strncmp(html, "<p>", 3) == 0);
+		assert_true(strlen(html) <= 6 * len + 16);
+		assert_safe(worst[i].unit, html);
+		free(html);
+		free(src);
+	}
+}
+
+/* Block nesting: a line opening more than 100 blocks is text; discount
+ * recursed once per block and ran out of stack on 64 KiB of "> >". */
+static void test_deep_nesting_is_text(void **state)
+{
+	size_t len;
+	char *src = repeat("> ", "", 2 * 100, &len);
+	(void)state;
+	assert_false(render_guarded(src, len)); /* 100 levels: rendered */
+	free(src);
+	src = repeat(" ", "", 200, &len); /* 200 columns of indentation: 100 levels */
+	assert_false(render_guarded(src, len));
+	free(src);
+	src = repeat(" ", "", 202, &len);
+	assert_true(render_guarded(src, len));
+	free(src);
+	src = repeat("> ", "", 2 * 101, &len); /* 101 levels: text */
+	assert_true(render_guarded(src, len));
+	free(src);
+	src = repeat("- ", "", 4 * 1024 * 1024, &len); /* 2 million nested list items */
+	assert_true(render_guarded(src, len));
+	free(src);
+}
+
+/* A 192 KiB MOU of ordinary markdown (headings, lists, links, emphasis,
+ * quotes, a table, code) is rendered as markdown, not refused as costly. */
+static void test_long_ordinary_document_is_markdown(void **state)
+{
+	static const char section[] =
+		"## 3. What will each partner do?\n\n"
+		"The **Hub** runs [billing](https://hub.test/billing) and _payroll_ for every member, and keeps\n"
+		"the `substitute pool` (see [the pool](https://hub.test/subs \"Pool\")).\n\n"
+		"- Providers name a contact and share attendance monthly.\n"
+		"  - Family child care homes may share it quarterly.\n"
+		"- Funders review the budget twice a year.\n\n"
+		"1. Launch: months 1 to 3.\n2. Review: month 12.\n\n"
+		"> Decisions are made by consent of the design team.\n\n"
+		"| role | who |\n|---|---|\n| billing | Hub |\n| attendance | providers |\n\n"
+		"```\ncontact: hub@hub.test\n```\n\n";
+	size_t len;
+	char *src = repeat(section, "", 192 * 1024, &len), *html;
+	(void)state;
+	assert_false(render_guarded(src, len));
+	html = render_markdown(src, len);
+	assert_non_null(strstr(html, "<a href=\"https://hub.test/billing\""));
+	assert_non_null(strstr(html, "<blockquote>"));
+	assert_non_null(strstr(html, "<table>"));
+	free(html);
+	free(src);
+}
+
 static void test_sanitizer_alone(void **state)
 {
 	const char *bad = "<p onclick=\"x\">a</p><img src=x onerror=y><a href=\"javascript:1\">j</a>"
@@ -186,6 +290,9 @@ int main(void)
 		cmocka_unit_test(test_sanitizer_alone),
 		cmocka_unit_test(test_long_lines_stay_fast_and_escaped),
 		cmocka_unit_test(test_costly_markdown_renders_as_text),
+		cmocka_unit_test(test_worst_constructs_at_256k),
+		cmocka_unit_test(test_deep_nesting_is_text),
+		cmocka_unit_test(test_long_ordinary_document_is_markdown),
 		cmocka_unit_test(test_markdown_xss),
 		cmocka_unit_test(test_xss_payload_list),
 		cmocka_unit_test(test_naughty_strings),
