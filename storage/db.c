@@ -285,7 +285,7 @@ int db_begin(struct db *db, int write)
 	/* From a fresh snapshot: a statement left running would pin an old one,
 	 * and after another process's write (`roundtable user add`, a sqlite3
 	 * shell) BEGIN IMMEDIATE on it fails with SQLITE_BUSY_SNAPSHOT, write
-	 * after write, until a restart (tests/unit/test_db.c). */
+	 * after write, until a restart (tests/unit/test_core.c). */
 	db_reset_busy(db);
 	db->in_txn = 0;
 	if (write)

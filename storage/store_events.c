@@ -187,30 +187,29 @@ int store_events_since(struct db *db, int64_t coalition_id, int64_t since, int64
 	return err ? err : n; /* a read that failed midway is not "caught up" */
 }
 
-int64_t store_events_last_seq(struct db *db, int64_t coalition_id)
+/* One integer of a coalition's row (sql: a literal selecting it by id), 0
+ * if it cannot be read. */
+static int64_t coalition_int(struct db *db, const char *sql, int64_t coalition_id)
 {
-	int64_t seq = 0;
-	sqlite3_stmt *st = db_prep(db, "SELECT last_seq FROM coalitions WHERE id = ?");
+	int64_t v = 0;
+	sqlite3_stmt *st = db_prep(db, sql);
 	if (!st)
 		return 0;
 	sqlite3_bind_int64(st, 1, coalition_id);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		seq = sqlite3_column_int64(st, 0);
+		v = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return seq;
+	return v;
+}
+
+int64_t store_events_last_seq(struct db *db, int64_t coalition_id)
+{
+	return coalition_int(db, "SELECT last_seq FROM coalitions WHERE id = ?", coalition_id);
 }
 
 int64_t store_events_wire_seq(struct db *db, int64_t coalition_id)
 {
-	int64_t seq = 0;
-	sqlite3_stmt *st = db_prep(db, "SELECT wire_seq FROM coalitions WHERE id = ?");
-	if (!st)
-		return 0;
-	sqlite3_bind_int64(st, 1, coalition_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		seq = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return seq;
+	return coalition_int(db, "SELECT wire_seq FROM coalitions WHERE id = ?", coalition_id);
 }
 
 int64_t store_events_last_pseq(struct db *db, int64_t coalition_id, int64_t member_id)

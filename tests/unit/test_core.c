@@ -139,6 +139,37 @@ static void test_reopen_keeps_version(void **state)
 	db_close(again);
 }
 
+/* A read left running (stepped to its row, never reset) holds a snapshot.
+ * Once another process writes, a write transaction on that snapshot fails
+ * with SQLITE_BUSY_SNAPSHOT every time: the daemon answered `internal` to
+ * every write until a restart. db_begin must start from a fresh snapshot. */
+static void test_write_after_outside_write(void **state)
+{
+	struct db *db = *state;
+	sqlite3 *other = NULL;
+	sqlite3_stmt *st = db_prep(db, "SELECT count(*) FROM members");
+
+	assert_non_null(st);
+	setenv("RT_BUSY_LOG", "1", 1); /* test builds would stop at the statement left running */
+	assert_int_equal(db_exec(db, "INSERT INTO members(email, name, pw_hash, created_at)"
+	                             " VALUES ('a@x.test', 'A', 'h', '2026-01-01T00:00:00Z')"), RT_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW); /* left running */
+	assert_int_equal(sqlite3_open(db_path, &other), SQLITE_OK);
+	sqlite3_busy_timeout(other, 5000);
+	assert_int_equal(sqlite3_exec(other, "INSERT INTO members(email, name, pw_hash, created_at)"
+	                                     " VALUES ('b@x.test', 'B', 'h', '2026-01-01T00:00:00Z')",
+	                              NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(db_begin(db, 1), RT_OK);
+	assert_int_equal(db_exec(db, "INSERT INTO members(email, name, pw_hash, created_at)"
+	                             " VALUES ('c@x.test', 'C', 'h', '2026-01-01T00:00:00Z')"), RT_OK);
+	assert_int_equal(db_commit(db), RT_OK);
+	st = db_prep(db, "SELECT count(*) FROM members");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 3);
+	sqlite3_reset(st);
+}
+
 static void test_event_chain(void **state)
 {
 	struct db *db = *state;
@@ -220,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_frame_headers),
 		cmocka_unit_test_setup_teardown(test_db_pragmas, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_version, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(test_write_after_outside_write, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(test_event_chain, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(test_dispatch_checks, setup_db, teardown_db),
 	};
