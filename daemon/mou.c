@@ -599,7 +599,7 @@ done:
 static int mou_save(struct req *r)
 {
 	struct mou_info m;
-	struct gitstore *gs = NULL;
+	struct gitstore *gs = NULL, *repo;
 	struct gitstore_save_out out = { 0 };
 	const char *base, *body = arg_str(r, "body");
 	char file[64], now[21], *msg = NULL;
@@ -645,12 +645,13 @@ static int mou_save(struct req *r)
 		goto done;
 	}
 	RT_CRASH_POINT("mou.git");
+	repo = gs; /* borrowed: made_commit hands gs to the request's hooks, which run after this handler */
 	if ((err = made_commit(r, &gs, out.commit)))
 		goto done;
 	rt_now(now);
 	if ((err = store_mou_set_head(r->srv->db, m.id, out.commit, now)) ||
 	    (err = store_mou_version_add(r->srv->db, m.id, out.commit, r->member_id, now)) ||
-	    (err = version_html(r->srv->db, gs, m.id, out.commit, out.merged ? NULL : body))) {
+	    (err = version_html(r->srv->db, repo, m.id, out.commit, out.merged ? NULL : body))) {
 		err = req_fail(r, err, NULL, "could not record the save");
 		goto done;
 	}

@@ -176,6 +176,29 @@ static int migrate(struct db *db, const char *path)
 	return RT_OK;
 }
 
+/* Renders, once, every stored markdown text that has no HTML yet: rows
+ * written before schema 7 (whose migration only adds the columns), or whose
+ * HTML was lost. Each statement touches only rows still missing it, so a
+ * start with nothing to do costs one scan per table. MOU versions are
+ * rendered by the MOU area at start (their text is in git). */
+static int render_backfill(struct db *db)
+{
+	static const char sql[] =
+		"UPDATE decisions SET html = rt_markdown(body) WHERE html IS NULL AND body IS NOT NULL;"
+		"UPDATE decisions SET outcome_statement_html = rt_markdown(outcome_statement)"
+		" WHERE outcome_statement_html IS NULL AND outcome_statement IS NOT NULL;"
+		"UPDATE milestones SET html = rt_markdown(body) WHERE html IS NULL AND body IS NOT NULL;"
+		"UPDATE milestone_updates SET html = rt_markdown(note) WHERE html IS NULL AND note IS NOT NULL;"
+		"UPDATE rfqs SET html = rt_markdown(body) WHERE html IS NULL AND body IS NOT NULL;"
+		"UPDATE rfq_addenda SET html = rt_markdown(text) WHERE html IS NULL AND text IS NOT NULL;"
+		"UPDATE rfq_answers SET html = rt_markdown(body) WHERE html IS NULL AND body IS NOT NULL;"
+		"UPDATE rfq_clarifications SET question_html = rt_markdown(question)"
+		" WHERE question_html IS NULL AND question IS NOT NULL;"
+		"UPDATE rfq_clarifications SET answer_html = rt_markdown(answer)"
+		" WHERE answer_html IS NULL AND answer IS NOT NULL;";
+	return db_exec(db, sql);
+}
+
 int db_open(struct db **out, const char *path)
 {
 	struct db *db = calloc(1, sizeof *db);
@@ -207,7 +230,8 @@ int db_open(struct db **out, const char *path)
 		st_log(ST_LOG_ERROR, "cannot register the search tokenizer: %s", sqlite3_errmsg(db->h));
 		goto done;
 	}
-	err = migrate(db, path);
+	if ((err = migrate(db, path)) == RT_OK)
+		err = render_backfill(db);
 done:
 	if (err != RT_OK) {
 		db_close(db);
