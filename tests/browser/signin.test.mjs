@@ -192,15 +192,21 @@ test('a used invitation link is refused', async () => {
 test('names are shown as text, never as markup', async () => {
   const { page } = maria;
   const form = page.locator('#invite-form');
-  const nasty = '<img src=x onerror="window.__pwned=1">Eve';
-  await form.getByLabel('Name').fill(nasty);
+  // Angle brackets are refused by the name rule (docs/protocol.md, Names);
+  // entities, quotes and ampersands are allowed and must stay text.
+  const refused = '<img src=x onerror="window.__pwned=1">Eve';
+  await form.getByLabel('Name').fill(refused);
   await form.getByLabel('Email').fill('eve@example.test');
   await form.getByLabel('Observer').check();
+  await form.getByRole('button', { name: 'Create invitation' }).click();
+  await page.locator('#invite-error:not([hidden])').waitFor();
+  const nasty = 'Eve &lt;b&gt; "O\'Brien" & Co';
+  await form.getByLabel('Name').fill(nasty);
   await form.getByRole('button', { name: 'Create invitation' }).click();
   const row = page.locator('#invite-list li.invite', { hasText: 'eve@example.test' });
   await row.waitFor();
   assert.equal((await row.locator('.member-name').textContent()), nasty);
-  assert.equal(await page.locator('#invite-list img').count(), 0);
+  assert.equal(await page.locator('#invite-list img, #invite-list b').count(), 0);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
 });
 

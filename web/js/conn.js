@@ -321,9 +321,14 @@ export class Connection {
       const seen = this.subscriptions.get(slug);
       if (data && typeof data.seq === 'number') {
         // Runs before the replayed events are read: they arrive after the reply.
-        if (replay) this.catchup.set(slug, data.seq);
-        if (replay && typeof data.private === 'number') this.catchupPrivate.set(slug, data.private);
-        else if (seen === null || seen === undefined || seen < data.seq) this.subscriptions.set(slug, data.seq);
+        if (replay) {
+          this.catchup.set(slug, data.seq);
+          if (typeof data.private === 'number') this.catchupPrivate.set(slug, data.private);
+        } else {
+          if (seen === null || seen === undefined || seen < data.seq) this.subscriptions.set(slug, data.seq);
+          // Events to me alone up to the reply's number came before I followed: not news.
+          if (typeof data.private === 'number' && !this.privates.has(slug)) this.privates.set(slug, data.private);
+        }
       }
       return data;
     } catch (e) {
